@@ -1,0 +1,12 @@
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("settings/", views.settings_home, name="settings"),
+    path("settings/users/", views.user_list, name="settings_users"),
+    path("settings/users/<int:user_id>/", views.user_edit, name="settings_user_edit"),
+    path("settings/teams/", views.team_list, name="settings_teams"),
+    path("settings/audit/", views.audit_log, name="settings_audit"),
+    path("me/availability/", views.availability_toggle, name="availability_toggle"),
+]

@@ -1,0 +1,135 @@
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Team
+
+from .channels import Channel
+from .contacts import Contact
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+    color = models.CharField(max_length=7, default="#64748b", help_text="Hex colour, e.g. #2563eb.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="tag_color_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ThreadStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    SNOOZED = "snoozed", "Snoozed"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Priority(models.IntegerChoices):
+    LOW = 0, "Low"
+    NORMAL = 1, "Normal"
+    HIGH = 2, "High"
+    URGENT = 3, "Urgent"
+
+
+class Sentiment(models.TextChoices):
+    NEGATIVE = "negative", "Negative"
+    NEUTRAL = "neutral", "Neutral"
+    POSITIVE = "positive", "Positive"
+
+
+class Thread(models.Model):
+    """One conversation with one contact on one channel."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="threads")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="threads")
+    subject = models.CharField(max_length=255, blank=True)
+    # The first line of the latest message, so the inbox list never reads the messages table.
+    preview = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ThreadStatus.choices, default=ThreadStatus.OPEN
+    )
+    priority = models.SmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_threads",
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="threads")
+    sentiment = models.CharField(max_length=16, choices=Sentiment.choices, blank=True)
+    is_unread = models.BooleanField(default=True)
+    message_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    last_activity_at = models.DateTimeField()
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # SLA due times, computed from the policy when the thread opens or its priority changes.
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_activity_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ThreadStatus.values), name="thread_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(priority__gte=0, priority__lte=3), name="thread_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sentiment__in=[*Sentiment.values, ""]),
+                name="thread_sentiment_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="snoozed") | models.Q(snoozed_until__isnull=False),
+                name="thread_snoozed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="resolved") | models.Q(resolved_at__isnull=False),
+                name="thread_resolved_has_time",
+            ),
+        ]
+        indexes = [
+            # The inbox: one team's threads in a status, newest activity first (keyset order).
+            models.Index(
+                "team",
+                "status",
+                models.F("last_activity_at").desc(),
+                models.F("id").desc(),
+                name="thread_team_inbox_idx",
+            ),
+            models.Index(
+                "assignee",
+                "status",
+                models.F("last_activity_at").desc(),
+                models.F("id").desc(),
+                name="thread_assignee_inbox_idx",
+            ),
+            models.Index(
+                "status",
+                models.F("last_activity_at").desc(),
+                models.F("id").desc(),
+                name="thread_status_inbox_idx",
+            ),
+            models.Index(fields=["contact", "-last_activity_at"], name="thread_contact_idx"),
+            models.Index(
+                fields=["channel", "contact", "-last_activity_at"],
+                name="thread_channel_contact_idx",
+            ),
+            models.Index(fields=["status", "snoozed_until"], name="thread_snooze_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or self.preview[:60] or f"Thread #{self.pk}"
