@@ -1,0 +1,88 @@
+"""Template helpers shared by every page: icons, avatars, channel and status badges."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from django import template
+from django.conf import settings
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+ICON_DIR = Path(settings.BASE_DIR) / "static" / "vendor" / "icons"
+
+CHANNEL_ICONS = {
+    "email": "mail",
+    "sms": "smartphone",
+    "whatsapp": "message-circle",
+    "messenger": "messages-square",
+    "instagram": "camera",
+    "x": "at-sign",
+    "youtube": "circle-play",
+    "voice": "phone",
+    "api": "webhook",
+}
+
+AVATAR_COLORS = 8  # .av-0 … .av-7 in app.css
+
+
+@cache
+def _svg(name: str) -> str:
+    path = ICON_DIR / f"{name}.svg"
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        # Missing icons are an install problem (run `make install`), not a reason to 500.
+        return ""
+
+
+@register.simple_tag
+def icon(name: str, css: str = "") -> str:
+    """Inline an SVG icon copied from lucide-static by `npm run vendor`."""
+    return format_html(
+        '<span class="icon {}" aria-hidden="true">{}</span>', css, mark_safe(_svg(name))
+    )
+
+
+@register.simple_tag
+def channel_icon(kind: str, label: str = "") -> str:
+    return format_html(
+        '<span class="channel-icon ch-{}" title="{}">{}</span>',
+        kind,
+        label or kind,
+        icon(CHANNEL_ICONS.get(kind, "inbox")),
+    )
+
+
+def avatar_class(seed: object) -> str:
+    digest = hashlib.blake2s(str(seed).encode(), digest_size=2).digest()
+    return f"av-{int.from_bytes(digest) % AVATAR_COLORS}"
+
+
+@register.simple_tag
+def avatar(name: str, initials: str, size: str = "") -> str:
+    return format_html(
+        '<span class="avatar {} {}" title="{}">{}</span>',
+        f"avatar-{size}" if size else "",
+        avatar_class(name),
+        name,
+        initials,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters changed (empty value: removed)."""
+    params = context["request"].GET.copy()
+    params.pop("cursor", None)
+    for key, value in changes.items():
+        if value in ("", None):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
