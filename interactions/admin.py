@@ -8,6 +8,7 @@ from interactions.models import (
     ContactIdentity,
     InboundEvent,
     Message,
+    PollCursor,
     SavedReply,
     Tag,
     Thread,
@@ -133,3 +134,19 @@ class InboundEventAdmin(admin.ModelAdmin):
     readonly_fields = ["received_at", "processed_at"]
     date_hierarchy = "received_at"
     show_full_result_count = False
+
+
+@admin.register(PollCursor)
+class PollCursorAdmin(admin.ModelAdmin):
+    list_display = [
+        "channel",
+        "folder",
+        "last_uid",
+        "last_polled_at",
+        "last_success_at",
+        "failures",
+    ]
+    list_filter = ["channel__kind"]
+    search_fields = ["folder", "last_error"]
+    readonly_fields = ["last_polled_at", "last_success_at"]
+    list_select_related = ["channel"]

@@ -47,6 +47,7 @@ class Message(models.Model):
     text = models.TextField(blank=True)
     # Sanitized with nh3 at ingestion; never raw provider HTML.
     html = models.TextField(blank=True)
+    sentiment = models.CharField(max_length=16, blank=True, default="", db_default="")
     # Provider headers worth keeping: Message-ID, In-Reply-To, References, call duration…
     meta = models.JSONField(default=dict, blank=True)
     provider_message_id = models.CharField(max_length=255, blank=True)
@@ -99,9 +100,24 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
     return f"attachments/{instance.message.created_at:%Y/%m}/{instance.message_id}/{filename}"
 
 
+class FetchStatus(models.TextChoices):
+    STORED = "stored", "Stored"
+    PENDING = "pending", "Waiting to be fetched"
+    FAILED = "failed", "Could not be fetched"
+
+
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=500)
+    file = models.FileField(upload_to=attachment_path, max_length=500, blank=True)
+    # Providers send media as URLs on their own hosts; a task fetches them (see channels).
+    source_url = models.URLField(max_length=1000, blank=True, default="", db_default="")
+    fetch_status = models.CharField(
+        max_length=16,
+        choices=FetchStatus.choices,
+        default=FetchStatus.STORED,
+        db_default=FetchStatus.STORED,
+    )
+    fetch_error = models.CharField(max_length=255, blank=True, default="", db_default="")
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=255, default="application/octet-stream")
     size = models.PositiveBigIntegerField(default=0)

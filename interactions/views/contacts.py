@@ -1,8 +1,14 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 
-from accounts.decorators import nav_section
+from accounts.decorators import nav_section, require_perm
+from accounts.permissions import Perm
+from interactions.models import Contact, ContactIdentity
+from interactions.normalize import InvalidIdentity, normalize_email, normalize_phone
 from interactions.selectors import PAGE_SIZE, access_contact, contacts_page, visible_threads
+from interactions.services.contacts import contact_merge as contact_merge_service
 
 
 def _offset(request) -> int:
@@ -45,4 +51,57 @@ def contact_detail(request, contact_id: int):
         request,
         "interactions/contact_detail.html",
         {"contact": contact, "threads": threads, "identities": list(contact.identities.all())},
+    )
+
+
+def _find_contact(query: str):
+    """A live contact by #id, email address or phone number; None if nothing matches."""
+    query = query.strip().lstrip("#")
+    if query.isdecimal():
+        contact = Contact.objects.filter(pk=int(query)).first()
+    else:
+        identity = None
+        for kind, normalize in (("email", normalize_email), ("phone", normalize_phone)):
+            try:
+                value = normalize(query)
+            except InvalidIdentity:
+                continue
+            identity = (
+                ContactIdentity.objects.select_related("contact")
+                .filter(kind__in=[kind, "whatsapp"] if kind == "phone" else [kind], value=value)
+                .first()
+            )
+            if identity:
+                break
+        contact = identity.contact if identity else None
+    while contact is not None and contact.merged_into_id:
+        contact = contact.merged_into
+    return contact
+
+
+@require_perm(Perm.MERGE_CONTACTS)
+@nav_section("contacts")
+def contact_merge(request, contact_id: int):
+    """Merge this contact into another: a confirmation page, then the merge on POST."""
+    source = access_contact(contact_id)
+    query = (request.POST.get("into") or request.GET.get("into") or "").strip()[:255]
+    target = _find_contact(query) if query else None
+    error = ""
+    if query and target is None:
+        error = "No contact has that id, email address or phone number."
+    elif target is not None and target.pk == source.pk:
+        error = "That is this same contact."
+        target = None
+    if request.method == "POST" and target is not None and request.POST.get("confirm"):
+        try:
+            contact_merge_service(source=source, target=target, actor=request.user, request=request)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, f"{source} was merged into {target}.")
+            return redirect("contact_detail", target.pk)
+    return render(
+        request,
+        "interactions/contact_merge.html",
+        {"source": source, "target": target, "query": query, "error": error},
     )

@@ -1,0 +1,1 @@
+"""One module per provider; `registry` maps a provider key to its adapter."""

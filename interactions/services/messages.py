@@ -1,0 +1,260 @@
+"""Inserting messages exactly once and moving delivery statuses forward only."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import nh3
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from interactions import live
+from interactions.models import (
+    Attachment,
+    Channel,
+    DeliveryStatus,
+    Direction,
+    FetchStatus,
+    Message,
+    MessageKind,
+    Thread,
+    ThreadStatus,
+)
+from interactions.normalize import preview_of
+from interactions.sentiment import sentiment_of
+from interactions.services.contacts import contact_resolve, contact_touch
+from interactions.services.routing import routing_after_inbound
+from interactions.services.threads import thread_for_inbound
+from interactions.signals import message_received
+from interactions.types import CallUpdate, InboundMessage, StatusUpdate
+
+log = logging.getLogger(__name__)
+
+# An attachment larger than this is refused (kept as a note on the message, not stored).
+MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
+
+# Forward-only order of outbound statuses; `failed` is accepted only before delivery.
+STATUS_RANK = {
+    DeliveryStatus.SCHEDULED: 0,
+    DeliveryStatus.QUEUED: 1,
+    DeliveryStatus.SENT: 2,
+    DeliveryStatus.DELIVERED: 3,
+    DeliveryStatus.READ: 4,
+}
+
+
+class UnknownChannel(Exception):
+    """No active channel of ours has the address a provider delivered to."""
+
+
+class MessageNotYetKnown(Exception):
+    """A receipt for a message whose provider id is not stored yet (the send is in flight)."""
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    message: Message | None  # None: a duplicate, already stored
+    thread: Thread
+    created_thread: bool
+
+
+def sanitize_html(html: str) -> str:
+    """Customer HTML made safe to show: no scripts, styles, event handlers or remote tricks."""
+    if not html:
+        return ""
+    return nh3.clean(html, link_rel="noopener noreferrer nofollow")
+
+
+def channel_for(*, kind: str, address: str) -> Channel:
+    try:
+        return Channel.objects.select_related("default_team").get(
+            kind=kind, address=address, is_active=True
+        )
+    except Channel.DoesNotExist:
+        raise UnknownChannel(f"No active {kind} channel with address {address!r}.") from None
+
+
+def message_create_inbound(*, inbound: InboundMessage) -> InboundResult:
+    """Store one customer message exactly once and update its thread. Call inside a transaction.
+
+    The (channel, provider_message_id) unique constraint is the exactly-once guarantee: a
+    re-delivered or re-processed message finds its twin and changes nothing.
+    """
+    channel = channel_for(kind=inbound.channel_kind, address=inbound.channel_address)
+    existing = (
+        Message.objects.filter(channel=channel, provider_message_id=inbound.provider_message_id)
+        .select_related("thread")
+        .first()
+    )
+    if existing is not None:
+        return InboundResult(message=None, thread=existing.thread, created_thread=False)
+
+    contact = contact_resolve(
+        identities=[inbound.sender, *inbound.extra_identities], name=inbound.sender_name
+    )
+    thread, created_thread = thread_for_inbound(channel=channel, contact=contact, message=inbound)
+    at = inbound.sent_at or timezone.now()
+    sentiment = sentiment_of(inbound.text)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                thread=thread,
+                channel=channel,
+                direction=Direction.INBOUND,
+                kind=inbound.kind,
+                text=inbound.text,
+                html=sanitize_html(inbound.html),
+                sentiment=sentiment,
+                meta=inbound.meta,
+                provider_message_id=inbound.provider_message_id,
+                created_at=at,
+            )
+    except IntegrityError:
+        # Lost a race with a concurrent delivery of the same message: theirs stands.
+        twin = Message.objects.select_related("thread").get(
+            channel=channel, provider_message_id=inbound.provider_message_id
+        )
+        return InboundResult(message=None, thread=twin.thread, created_thread=False)
+
+    for data in inbound.attachments:
+        _attachment_store(message, data)
+    _thread_after_inbound(thread, message, sentiment, automated=inbound.is_automated)
+    live.changed(thread.pk)
+    routing_after_inbound(
+        thread=thread,
+        message=message,
+        created_thread=created_thread,
+        automated=inbound.is_automated,
+    )
+    contact_touch(contact=contact, at=at)
+    transaction.on_commit(
+        lambda: message_received.send(
+            sender=Message, message=message, thread=thread, created_thread=created_thread
+        )
+    )
+    return InboundResult(message=message, thread=thread, created_thread=created_thread)
+
+
+def _attachment_store(message: Message, data) -> None:
+    attachment = Attachment(
+        message=message,
+        filename=(data.filename or "attachment")[:255],
+        content_type=(data.content_type or "application/octet-stream")[:255],
+        content_id=data.content_id[:255],
+        is_inline=data.is_inline,
+    )
+    if data.content is not None:
+        if len(data.content) > MAX_ATTACHMENT_BYTES:
+            attachment.fetch_status = FetchStatus.FAILED
+            attachment.fetch_error = f"Larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB"
+            attachment.size = len(data.content)
+            attachment.save()
+            return
+        attachment.size = len(data.content)
+        attachment.file.save(attachment.filename, ContentFile(data.content), save=False)
+        attachment.save()
+    else:
+        attachment.source_url = data.url[:1000]
+        attachment.fetch_status = FetchStatus.PENDING
+        attachment.save()
+
+
+def _thread_after_inbound(thread: Thread, message: Message, sentiment: str, *, automated: bool):
+    updates = {
+        "last_activity_at": Greatest(F("last_activity_at"), message.created_at),
+        "last_inbound_at": message.created_at,
+        "message_count": F("message_count") + 1,
+        "is_unread": True,
+        "preview": preview_of(message.text),
+    }
+    if sentiment:
+        updates["sentiment"] = sentiment
+    # A customer writing again reopens a resolved thread and wakes a snoozed one; an
+    # auto-reply (out of office) does neither.
+    if not automated and thread.status in {ThreadStatus.RESOLVED, ThreadStatus.SNOOZED}:
+        updates.update(status=ThreadStatus.OPEN, resolved_at=None, snoozed_until=None)
+    elif not automated and thread.status == ThreadStatus.PENDING:
+        updates["status"] = ThreadStatus.OPEN
+    Thread.objects.filter(pk=thread.pk).update(**updates)
+    thread.refresh_from_db()
+
+
+def message_apply_status(*, update: StatusUpdate) -> bool:
+    """Move an outbound message's status forward; False when the receipt changes nothing.
+
+    Receipts arrive late and out of order: `delivered` after `read` is ignored, and `failed`
+    only counts before delivery. Lock the row so two receipts never race.
+    """
+    messages = Message.objects.select_for_update().filter(
+        provider_message_id=update.provider_message_id,
+        direction=Direction.OUTBOUND,
+        channel__kind=update.channel_kind,
+    )
+    if update.channel_address:
+        messages = messages.filter(channel__address=update.channel_address)
+    message = messages.first()
+    if message is None:
+        raise MessageNotYetKnown(update.provider_message_id)
+    current = message.delivery_status
+    if update.status == DeliveryStatus.FAILED:
+        if (
+            current == DeliveryStatus.FAILED
+            or STATUS_RANK.get(current, 0) >= STATUS_RANK["delivered"]
+        ):
+            return False
+        message.delivery_status = DeliveryStatus.FAILED
+        message.delivery_error = update.error[:2000]
+    else:
+        if current == DeliveryStatus.FAILED:
+            return False
+        if STATUS_RANK.get(update.status, -1) <= STATUS_RANK.get(current, -1):
+            return False
+        message.delivery_status = update.status
+        message.delivery_error = ""
+    message.save(update_fields=["delivery_status", "delivery_error"])
+    live.changed(message.thread_id)
+    return True
+
+
+def call_apply_update(*, update: CallUpdate, channel_kind: str = "voice") -> bool:
+    """Merge later call facts (duration, recording, transcript) into the call's message."""
+    message = (
+        Message.objects.select_for_update()
+        .filter(
+            channel__kind=channel_kind,
+            channel__address=update.channel_address,
+            provider_message_id=update.provider_message_id,
+            kind=MessageKind.CALL,
+        )
+        .first()
+    )
+    if message is None:
+        raise MessageNotYetKnown(update.provider_message_id)
+    message.meta = {**message.meta, **update.meta}
+    fields = ["meta"]
+    if update.text and update.text not in message.text:
+        message.text = f"{message.text}\n\n{update.text}".strip()
+        fields.append("text")
+    message.save(update_fields=fields)
+    return True
+
+
+def message_create_note(*, thread: Thread, author, text: str) -> Message:
+    """An internal note on a thread: seen by the team, never sent to the customer."""
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "A note needs some text."})
+    live.changed(thread.pk)
+    return Message.objects.create(
+        thread=thread,
+        channel_id=thread.channel_id,
+        direction=Direction.NOTE,
+        author=author,
+        text=text,
+        created_at=timezone.now(),
+    )
