@@ -31,11 +31,13 @@ class Perm(StrEnum):
     MANAGE_CAMPAIGNS = "manage_campaigns"
     MANAGE_SURVEYS = "manage_surveys"
     MANAGE_SAVED_REPLIES = "manage_saved_replies"
+    MERGE_CONTACTS = "merge_contacts"  # merge two contacts into one person
     VIEW_DASHBOARDS = "view_dashboards"
     EXPORT_DATA = "export_data"
     MANAGE_USERS = "manage_users"  # invite users, change roles and teams
     VIEW_AUDIT_LOG = "view_audit_log"
     VIEW_SYSTEM_HEALTH = "view_system_health"
+    MANAGE_RULES = "manage_rules"  # routing rules, SLA policies, business hours, auto-assignment
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -48,6 +50,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.MANAGE_CAMPAIGNS,
             Perm.MANAGE_SURVEYS,
             Perm.MANAGE_SAVED_REPLIES,
+            Perm.MANAGE_RULES,
+            Perm.MERGE_CONTACTS,
             Perm.VIEW_DASHBOARDS,
             Perm.EXPORT_DATA,
             Perm.VIEW_AUDIT_LOG,
@@ -61,6 +65,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.MANAGE_CAMPAIGNS,
             Perm.MANAGE_SURVEYS,
             Perm.MANAGE_SAVED_REPLIES,
+            Perm.MANAGE_RULES,
+            Perm.MERGE_CONTACTS,
             Perm.VIEW_DASHBOARDS,
         }
     ),

@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 from accounts import selectors, services
 from accounts.decorators import nav_section, require_perm
 from accounts.forms import TeamForm, UserCreateForm, UserEditForm
-from accounts.models import AuditAction, Team, User
+from accounts.models import ApiToken, AuditAction, Team, User
 from accounts.permissions import ROLE_PERMISSIONS, Perm, Role
+from accounts.tokens import api_token_create, api_token_revoke
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -143,3 +144,20 @@ def availability_toggle(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "inbox"
     return redirect(target)
+
+
+@login_required
+@nav_section("settings")
+def api_tokens(request):
+    """Personal API tokens: create (the secret is shown once), list, revoke."""
+    new_token = ""
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            token = get_object_or_404(ApiToken, pk=request.POST["revoke"], user=request.user)
+            api_token_revoke(token=token, actor=request.user, request=request)
+            messages.success(request, f"Revoked {token.name}.")
+            return redirect("settings_api_tokens")
+        name = request.POST.get("name", "").strip()[:100] or "API token"
+        _token, new_token = api_token_create(user=request.user, name=name, request=request)
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(request, "accounts/api_tokens.html", {"tokens": tokens, "new_token": new_token})

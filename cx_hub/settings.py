@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "anymail",
     "cx_hub",
     "accounts",
     "interactions",
@@ -188,8 +189,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # longest task so a slow task is not run twice while still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_TIMEZONE = "UTC"
+# Publishing gives up fast when Redis is down: the event row is stored and the sweeper
+# re-enqueues it, so a webhook still answers 200 promptly.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "cx_hub.heartbeat", "schedule": 30.0},
+    "sweep-inbound-events": {"task": "interactions.sweep_inbound_events", "schedule": 30.0},
+    "wake-snoozed-threads": {"task": "interactions.wake_snoozed_threads", "schedule": 60.0},
+    "send-scheduled-messages": {"task": "interactions.send_scheduled_messages", "schedule": 30.0},
+    "sla-sweep": {"task": "interactions.sla_sweep", "schedule": 60.0},
+    # Polled channels: each fans out one task per IMAP mailbox / YouTube channel.
+    "poll-imap-mailboxes": {"task": "interactions.poll_imap_mailboxes", "schedule": 60.0},
+    "poll-youtube": {"task": "interactions.poll_youtube", "schedule": 300.0},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -290,7 +301,8 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_SSL_REDIRECT = _strict_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = _strict_int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = _strict_bool("SECURE_HSTS_PRELOAD", default=False)
+# Preload is a promise that every subdomain serves HTTPS for good; set false to opt out.
+SECURE_HSTS_PRELOAD = _strict_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
@@ -315,7 +327,13 @@ SECURE_CSP = {
 # --- REST API -------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.tokens.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "cx_hub.api.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -353,3 +371,30 @@ X_BEARER_TOKEN = env.str("X_BEARER_TOKEN", default="")
 X_API_BASE = env.str("X_API_BASE", default="https://api.x.com")
 YOUTUBE_API_KEY = env.str("YOUTUBE_API_KEY", default="")
 YOUTUBE_API_BASE = env.str("YOUTUBE_API_BASE", default="https://www.googleapis.com/youtube/v3")
+# Download customer media (provider URLs) as soon as its message is stored.
+MEDIA_FETCH_ON_RECEIPT = _strict_bool("MEDIA_FETCH_ON_RECEIPT", default=True)
+
+# --- Email through ESPs (django-anymail) ----------------------------------------------------
+# Inbound webhooks live at /webhooks/email/<esp>/inbound/ (mailgun, sendgrid, postmark,
+# amazon_ses…) and refuse traffic (403) until the ESP's secret below is set:
+#   ANYMAIL_WEBHOOK_SECRET       "user:password" basic auth put in the webhook URL given to
+#                                SendGrid, Postmark and Amazon SNS (comma-separated to rotate)
+#   MAILGUN_WEBHOOK_SIGNING_KEY  Mailgun's HTTP webhook signing key (HMAC-SHA256 signatures)
+#   MAILGUN_API_KEY, POSTMARK_SERVER_TOKEN, SENDGRID_API_KEY  sending through that ESP
+# Amazon SES needs boto3 (django-anymail[amazon-ses]); it reads AWS_* credentials itself.
+# Unset values are left out: an empty signing key must not become a key anyone can sign with.
+# https://anymail.dev/en/stable/tips/securing_webhooks/ · https://anymail.dev/en/stable/inbound/
+ANYMAIL = {
+    name: value
+    for name, value in {
+        "WEBHOOK_SECRET": env.list("ANYMAIL_WEBHOOK_SECRET", default=[]),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+        "MAILGUN_API_KEY": env.str("MAILGUN_API_KEY", default=""),
+        "POSTMARK_SERVER_TOKEN": env.str("POSTMARK_SERVER_TOKEN", default=""),
+        "SENDGRID_API_KEY": env.str("SENDGRID_API_KEY", default=""),
+        "AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS": _strict_bool(
+            "AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS", default=True
+        ),
+    }.items()
+    if value not in ("", [])
+}

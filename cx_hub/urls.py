@@ -8,7 +8,11 @@ urlpatterns = [
     path("", include("nps.urls")),
     path("", include("campaigns.urls")),
     path("accounts/", include("allauth.urls")),
+    path("webhooks/", include("interactions.webhook_urls")),
+    # anymail's ESP webhooks (/webhooks/email/<esp>/inbound/), refusing while unconfigured.
+    path("webhooks/email/", include("interactions.channels.email.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("interactions.api.urls")),
     path("", include("cx_hub.platform_urls")),
 ]
 

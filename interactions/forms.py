@@ -1,38 +1,146 @@
-from django import forms
+from datetime import datetime, timedelta
 
-from accounts.models import Team
-from interactions.models import ChannelKind, Tag, ThreadStatus
+from django import forms
+from django.utils import timezone
+
+from accounts.models import Team, User
+from interactions.models import ChannelKind, Priority, Tag, ThreadStatus
 from interactions.selectors import InboxFilters
 
 STATUS_ALL = "all"
 
 
 class InboxFilterForm(forms.Form):
-    """The inbox's query string. Unknown values are dropped, never a 500."""
+    """The inbox's query string. Unknown values are dropped, never a 500.
+
+    Teams and tags come in as lists the view already loaded, so the page renders its dropdowns
+    and the bulk bar from one query each.
+    """
 
     status = forms.ChoiceField(choices=[*ThreadStatus.choices, (STATUS_ALL, "All")], required=False)
-    team = forms.ModelChoiceField(
-        queryset=Team.objects.all(), required=False, empty_label="All teams"
-    )
+    team = forms.TypedChoiceField(coerce=int, required=False)
     channel = forms.ChoiceField(
         choices=[("", "All channels"), *ChannelKind.choices], required=False
     )
     assignee = forms.ChoiceField(
         choices=[("", "Anyone"), ("me", "Me"), ("unassigned", "Unassigned")], required=False
     )
-    tag = forms.ModelChoiceField(queryset=Tag.objects.all(), required=False, empty_label="Any tag")
+    tag = forms.TypedChoiceField(coerce=int, required=False)
+    sla = forms.ChoiceField(
+        choices=[("", "Any SLA"), ("approaching", "SLA due soon"), ("breached", "SLA breached")],
+        required=False,
+    )
+    q = forms.CharField(required=False, max_length=200, strip=True)
+
+    def __init__(self, data=None, *, teams: list[Team] = (), tags: list[Tag] = ()):
+        super().__init__(data)
+        self.fields["team"].choices = [("", "All teams"), *((t.pk, t.name) for t in teams)]
+        self.fields["tag"].choices = [("", "Any tag"), *((t.pk, t.name) for t in tags)]
 
     def to_filters(self) -> InboxFilters:
         data = self.cleaned_data if self.is_valid() else self._valid_part()
-        status = data.get("status") or ThreadStatus.OPEN
+        query = data.get("q") or ""
+        # A search looks through every status unless a status tab was chosen.
+        status = data.get("status") or (STATUS_ALL if query else ThreadStatus.OPEN)
         return InboxFilters(
             status="" if status == STATUS_ALL else status,
-            team_id=data["team"].pk if data.get("team") else None,
+            team_id=data.get("team") or None,
             channel_kind=data.get("channel") or "",
             assignee=data.get("assignee") or "",
-            tag_id=data["tag"].pk if data.get("tag") else None,
+            tag_id=data.get("tag") or None,
+            query=query,
+            sla=data.get("sla") or "",
         )
 
     def _valid_part(self) -> dict:
         # Keep the fields that did validate; drop the rest (a stale bookmark, a typo).
         return {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+
+
+SNOOZE_CHOICES = [
+    ("1h", "1 hour"),
+    ("3h", "3 hours"),
+    ("tomorrow", "Tomorrow 9:00"),
+    ("monday", "Next Monday 9:00"),
+    ("week", "1 week"),
+]
+
+
+class ThreadActionForm(forms.Form):
+    """One change from the thread page: the `action` says which field it carries."""
+
+    ACTIONS = ["assign", "team", "status", "snooze", "priority", "add_tag", "remove_tag", "note"]
+
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
+    assignee = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False)
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+    status = forms.ChoiceField(choices=ThreadStatus.choices, required=False)
+    snooze = forms.ChoiceField(choices=SNOOZE_CHOICES, required=False)
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, required=False)
+    tag = forms.ModelChoiceField(queryset=Tag.objects.all(), required=False, to_field_name="name")
+    text = forms.CharField(required=False, max_length=20000, strip=True)
+
+    def clean(self):
+        data = super().clean()
+        needed = {
+            "status": "status",
+            "snooze": "snooze",
+            "priority": "priority",
+            "add_tag": "tag",
+            "remove_tag": "tag",
+            "note": "text",
+        }.get(data.get("action"))
+        if needed and data.get(needed) in (None, ""):
+            self.add_error(needed, "This field is required.")
+        return data
+
+
+def snooze_until(choice: str, now: datetime) -> datetime:
+    """The wake-up time for a snooze preset, in the site's time zone."""
+    local = timezone.localtime(now)
+    nine = {"hour": 9, "minute": 0, "second": 0, "microsecond": 0}
+    if choice == "1h":
+        return now + timedelta(hours=1)
+    if choice == "3h":
+        return now + timedelta(hours=3)
+    if choice == "tomorrow":
+        return (local + timedelta(days=1)).replace(**nine)
+    if choice == "monday":
+        return (local + timedelta(days=7 - local.weekday())).replace(**nine)
+    return now + timedelta(days=7)
+
+
+class BulkActionForm(forms.Form):
+    """One change applied to many selected threads from the inbox."""
+
+    ACTIONS = [
+        ("assign", "Assign"),
+        ("status", "Set status"),
+        ("priority", "Set priority"),
+        ("add_tag", "Add tag"),
+    ]
+
+    threads = forms.TypedMultipleChoiceField(
+        coerce=int, choices=[]
+    )  # ids: checked against visibility
+    action = forms.ChoiceField(choices=ACTIONS)
+    assignee = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False)
+    status = forms.ChoiceField(
+        choices=[(v, label) for v, label in ThreadStatus.choices if v != "snoozed"], required=False
+    )
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, required=False)
+    tag = forms.ModelChoiceField(queryset=Tag.objects.all(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any integer is a valid choice here; visibility is enforced by the selector, not the form.
+        self.fields["threads"].valid_value = lambda value: str(value).isdigit()
+
+    def clean(self):
+        data = super().clean()
+        needed = {"status": "status", "priority": "priority", "add_tag": "tag"}.get(
+            data.get("action")
+        )
+        if needed and data.get(needed) in (None, ""):
+            self.add_error(needed, "Choose a value to apply.")
+        return data

@@ -10,22 +10,30 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncMinute
 from django.http import Http404
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.models import User
+from accounts.models import Team, User
 from accounts.permissions import Perm, user_can
+from interactions import search
 from interactions.models import (
     Contact,
     ContactIdentity,
+    EventStatus,
+    InboundEvent,
     Message,
+    PollCursor,
     Tag,
     Thread,
+    ThreadEvent,
     ThreadStatus,
 )
+from interactions.sla import SLA_FILTERS, sla_annotate, sla_q
 
 PAGE_SIZE = 50
 
@@ -59,6 +67,8 @@ class InboxFilters:
     channel_kind: str = ""
     assignee: str = ""  # "me", "unassigned", a user id, or "" for anyone
     tag_id: int | None = None
+    sla: str = ""  # "approaching", "breached", or "" for any (see interactions.sla)
+    query: str = ""  # full-text search over messages, subjects and contacts
 
 
 @dataclass
@@ -66,6 +76,8 @@ class InboxPage:
     threads: list[Thread]
     next_cursor: str = ""
     filters: InboxFilters = field(default_factory=InboxFilters)
+    # thread id -> escaped snippet of the matching message, with the hit in <mark>
+    snippets: dict = field(default_factory=dict)
 
 
 def encode_cursor(thread: Thread) -> str:
@@ -105,10 +117,14 @@ def inbox_threads(
         threads = threads.filter(assignee=user)
     elif filters.assignee == "unassigned":
         threads = threads.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
+    elif filters.assignee.isdecimal():
         threads = threads.filter(assignee_id=int(filters.assignee))
     if filters.tag_id:
         threads = threads.filter(tags__id=filters.tag_id)
+    if filters.sla in SLA_FILTERS:
+        threads = threads.filter(sla_q(filters.sla))
+    if filters.query:
+        threads = search.matching_threads(threads, filters.query)
     after = decode_cursor(cursor)
     if after is not None:
         when, pk = after
@@ -119,7 +135,10 @@ def inbox_threads(
         .order_by("-last_activity_at", "-id")[: page_size + 1]
     )
     next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else ""
-    return InboxPage(threads=rows[:page_size], next_cursor=next_cursor, filters=filters)
+    rows = rows[:page_size]
+    sla_annotate(rows)
+    found = search.snippets([t.pk for t in rows], filters.query) if filters.query else {}
+    return InboxPage(threads=rows, next_cursor=next_cursor, filters=filters, snippets=found)
 
 
 def thread_messages(thread: Thread) -> QuerySet[Message]:
@@ -127,6 +146,49 @@ def thread_messages(thread: Thread) -> QuerySet[Message]:
         thread.messages.select_related("author")
         .prefetch_related("attachments")
         .order_by("created_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A message or an activity-log line, in the order they happened."""
+
+    at: datetime
+    message: Message | None = None
+    event: ThreadEvent | None = None
+
+
+def thread_timeline(thread: Thread) -> list[TimelineEntry]:
+    """Messages and the thread's activity log merged by time, in two queries (plus prefetch)."""
+    entries = [TimelineEntry(at=m.created_at, message=m) for m in thread_messages(thread)]
+    entries += [
+        TimelineEntry(at=e.at, event=e)
+        for e in thread.events.select_related("actor").order_by("at", "id")
+    ]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+@dataclass(frozen=True)
+class ActionChoices:
+    assignees: list[User]
+    teams: list
+    tags: list[Tag]
+
+
+def thread_action_choices(thread: Thread | None) -> ActionChoices:
+    """Who threads can go to (the thread's team members first), the teams, and the tags."""
+    users = User.objects.filter(is_active=True)
+    if thread is not None and thread.team_id:
+        users = users.annotate(
+            in_team=Count("team_memberships", filter=Q(team_memberships__team_id=thread.team_id))
+        ).order_by("-in_team", "full_name", "email")
+    else:
+        users = users.order_by("full_name", "email")
+    users = list(users)
+    return ActionChoices(
+        assignees=users,
+        teams=list(Team.objects.order_by("name")),
+        tags=list(Tag.objects.order_by("name")),
     )
 
 
@@ -161,3 +223,74 @@ def access_contact(contact_id: int) -> Contact:
         return Contact.objects.prefetch_related("identities").get(pk=contact_id)
     except (Contact.DoesNotExist, ValueError, TypeError):
         raise Http404("No such contact.") from None
+
+
+@dataclass(frozen=True)
+class ProviderHealth:
+    provider: str
+    last_hour: int
+    pending: int
+    failed: int
+    last_received_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IngestionHealth:
+    backlog: int
+    failed: int
+    last_hour: int
+    oldest_pending_at: datetime | None
+    providers: list[ProviderHealth]
+    per_minute: list[int]  # events received in each of the last 60 minutes, oldest first
+    failures: list[InboundEvent]
+    pollers: list[PollCursor]  # polled mailboxes and videos, with their last error
+
+
+def ingestion_health(*, now: datetime | None = None, failures: int = 50) -> IngestionHealth:
+    """The numbers behind the ingestion page, in a fixed handful of aggregate queries."""
+    now = now or timezone.now()
+    hour_ago = now - timedelta(hours=1)
+    by_provider = (
+        InboundEvent.objects.values("provider")
+        .annotate(
+            last_hour=Count("id", filter=Q(received_at__gte=hour_ago)),
+            pending=Count("id", filter=Q(status=EventStatus.PENDING)),
+            failed=Count("id", filter=Q(status=EventStatus.FAILED)),
+            last_received_at=Max("received_at"),
+        )
+        .order_by("provider")
+    )
+    providers = [ProviderHealth(**row) for row in by_provider]
+    minutes = (
+        InboundEvent.objects.filter(received_at__gte=hour_ago)
+        .annotate(minute=TruncMinute("received_at"))
+        .values("minute")
+        .annotate(n=Count("id"))
+    )
+    per_minute = [0] * 60
+    for row in minutes:
+        index = 59 - int((now - row["minute"]).total_seconds() // 60)
+        if 0 <= index < 60:
+            per_minute[index] += row["n"]
+    oldest = (
+        InboundEvent.objects.filter(status=EventStatus.PENDING)
+        .order_by("received_at")
+        .values_list("received_at", flat=True)
+        .first()
+    )
+    return IngestionHealth(
+        backlog=sum(p.pending for p in providers),
+        failed=sum(p.failed for p in providers),
+        last_hour=sum(p.last_hour for p in providers),
+        oldest_pending_at=oldest,
+        providers=providers,
+        per_minute=per_minute,
+        failures=list(
+            InboundEvent.objects.filter(status=EventStatus.FAILED).order_by("-received_at")[
+                :failures
+            ]
+        ),
+        pollers=list(
+            PollCursor.objects.select_related("channel").order_by("channel__name", "folder")[:200]
+        ),
+    )

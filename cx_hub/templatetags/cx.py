@@ -86,3 +86,12 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def lookup(mapping, key):
+    """`{{ page.snippets|lookup:thread.pk }}`: a dict value by a variable key."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

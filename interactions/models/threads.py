@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from accounts.models import Team
 
@@ -67,6 +68,8 @@ class Thread(models.Model):
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="threads")
     sentiment = models.CharField(max_length=16, choices=Sentiment.choices, blank=True)
+    # The provider's conversation: a post id for comments, a call SID. Empty for most threads.
+    conversation_key = models.CharField(max_length=255, blank=True, default="", db_default="")
     is_unread = models.BooleanField(default=True)
     message_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
@@ -129,7 +132,43 @@ class Thread(models.Model):
                 name="thread_channel_contact_idx",
             ),
             models.Index(fields=["status", "snoozed_until"], name="thread_snooze_idx"),
+            models.Index(
+                fields=["channel", "conversation_key"],
+                condition=~models.Q(conversation_key=""),
+                name="thread_conversation_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.subject or self.preview[:60] or f"Thread #{self.pk}"
+
+
+class ThreadEventKind(models.TextChoices):
+    ASSIGNED = "assigned", "Assigned"
+    TEAM = "team", "Team changed"
+    STATUS = "status", "Status changed"
+    PRIORITY = "priority", "Priority changed"
+    TAGS = "tags", "Tags changed"
+    MERGED = "merged", "Merged"
+    SPLIT = "split", "Split"
+    RULE = "rule", "Rule applied"
+    SLA = "sla", "SLA"
+
+
+class ThreadEvent(models.Model):
+    """The thread's activity log: who changed what, shown between its messages."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=ThreadEventKind.choices)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["thread", "at"], name="thread_event_thread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on thread {self.thread_id}"

@@ -29,6 +29,11 @@
     all[index].focus({ preventScroll: false });
   }
 
+  function focusFirst(selector, event) {
+    const target = document.querySelector(selector);
+    if (target) { event.preventDefault(); target.focus(); target.scrollIntoView({ block: "nearest" }); }
+  }
+
   let pendingG = false;
   document.addEventListener("keydown", (event) => {
     if (event.metaKey || event.ctrlKey || event.altKey || typing(event.target)) return;
@@ -61,6 +66,15 @@
         break;
       }
       case "?": if (help) { event.preventDefault(); help.showModal(); } break;
+      case "n": focusFirst("[data-note]", event); break;
+      case "r": focusFirst("[data-reply]", event); break;
+      case "a": focusFirst('[data-shortcut="a"]', event); break;
+      case "s": focusFirst('[data-shortcut="s"]', event); break;
+      case "e": {
+        const resolve = document.querySelector('[data-shortcut="e"]');
+        if (resolve) { event.preventDefault(); resolve.click(); }
+        break;
+      }
     }
   });
 
@@ -76,6 +90,30 @@
     }
   });
 
+  // Bulk selection: count the checked rows; `x` toggles the row under the keyboard cursor.
+  function updateBulk() {
+    const bar = document.querySelector("[data-bulk]");
+    if (!bar) return;
+    const checked = document.querySelectorAll('input.row-check:checked').length;
+    bar.classList.toggle("has-selection", checked > 0);
+    const label = bar.querySelector("[data-bulk-count]");
+    if (label) label.textContent = checked ? `${checked} selected` : "Select conversations to change several at once";
+  }
+  document.addEventListener("change", (event) => {
+    if (event.target.matches("input.row-check")) updateBulk();
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "x" || typing(event.target) || event.metaKey || event.ctrlKey) return;
+    const box = document.querySelector("[data-row].is-cursor")?.closest(".thread-item")?.querySelector(".row-check");
+    if (box) { event.preventDefault(); box.checked = !box.checked; updateBulk(); }
+  });
+
   document.addEventListener("DOMContentLoaded", () => wireToasts(document));
-  document.addEventListener("htmx:afterSwap", (event) => wireToasts(event.target));
+  document.addEventListener("htmx:afterSwap", (event) => { wireToasts(event.target); updateBulk(); });
+  // A live refresh must not wipe a selection in progress: skip polls while rows are checked.
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (event.target.id === "thread-list" && document.querySelector("input.row-check:checked")) {
+      event.preventDefault();
+    }
+  });
 })();

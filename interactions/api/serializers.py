@@ -1,0 +1,190 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from accounts.models import Team
+from interactions.models import (
+    Attachment,
+    Channel,
+    Contact,
+    ContactIdentity,
+    Message,
+    Priority,
+    SavedReply,
+    Tag,
+    Thread,
+    ThreadStatus,
+)
+
+User = get_user_model()
+
+
+class ChannelRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Channel
+        fields = ["id", "kind", "name", "address"]
+
+
+class UserRefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "email"]
+
+
+class TeamRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name"]
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name", "color"]
+
+
+class IdentitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContactIdentity
+        fields = ["kind", "value", "display"]
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    identities = IdentitySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "name",
+            "company",
+            "linkedin_url",
+            "locale",
+            "attributes",
+            "consent",
+            "identities",
+            "created_at",
+            "last_seen_at",
+        ]
+
+
+class ContactRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "name"]
+
+
+class ThreadSerializer(serializers.ModelSerializer):
+    channel = ChannelRefSerializer(read_only=True)
+    contact = ContactRefSerializer(read_only=True)
+    assignee = UserRefSerializer(read_only=True)
+    team = TeamRefSerializer(read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, read_only=True)
+
+    class Meta:
+        model = Thread
+        fields = [
+            "id",
+            "subject",
+            "preview",
+            "status",
+            "priority",
+            "sentiment",
+            "is_unread",
+            "channel",
+            "contact",
+            "assignee",
+            "team",
+            "tags",
+            "message_count",
+            "created_at",
+            "last_activity_at",
+            "last_inbound_at",
+            "first_response_at",
+            "resolved_at",
+            "snoozed_until",
+            "first_response_due_at",
+            "resolution_due_at",
+        ]
+        read_only_fields = fields
+
+
+class ThreadUpdateSerializer(serializers.Serializer):
+    """What an agent may change on a thread; every field is optional."""
+
+    status = serializers.ChoiceField(choices=ThreadStatus.choices, required=False)
+    snoozed_until = serializers.DateTimeField(required=False, allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, allow_null=True
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    add_tags = serializers.SlugRelatedField(
+        slug_field="name", queryset=Tag.objects.all(), many=True, required=False
+    )
+    remove_tags = serializers.SlugRelatedField(
+        slug_field="name", queryset=Tag.objects.all(), many=True, required=False
+    )
+
+    def validate(self, attrs):
+        if attrs.get("status") == ThreadStatus.SNOOZED and not attrs.get("snoozed_until"):
+            raise serializers.ValidationError(
+                {"snoozed_until": "Snoozing needs a time to wake up."}
+            )
+        return attrs
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size", "is_inline", "fetch_status"]
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = UserRefSerializer(read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "direction",
+            "kind",
+            "author",
+            "text",
+            "html",
+            "sentiment",
+            "delivery_status",
+            "delivery_error",
+            "created_at",
+            "attachments",
+        ]
+        read_only_fields = fields
+
+
+class NoteCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=20000, trim_whitespace=True)
+
+
+class SavedReplySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SavedReply
+        fields = ["id", "title", "shortcut", "body", "team", "updated_at"]
+
+
+class InboundApiMessageSerializer(serializers.Serializer):
+    """A message from a custom source (a web form, an app): POST /api/v1/inbound/."""
+
+    channel = serializers.CharField(max_length=255, help_text="The address of an API channel.")
+    external_id = serializers.CharField(max_length=200, help_text="Your id; a repeat is ignored.")
+    sender_kind = serializers.ChoiceField(choices=["email", "phone", "api"], default="email")
+    sender = serializers.CharField(max_length=255)
+    sender_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    subject = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    text = serializers.CharField(max_length=50000)
