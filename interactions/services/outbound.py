@@ -190,6 +190,7 @@ def message_create_outbound(
     subject: str = "",
     template: str = "",
     send_at: datetime | None = None,
+    send_anyway: bool = False,
 ) -> Message:
     """Store an agent's reply and send it once the transaction commits (or at `send_at`).
 
@@ -219,6 +220,9 @@ def message_create_outbound(
         meta["template"] = template
     if scheduled:
         meta.update(send_at=send_at.isoformat(), scheduled_at=now.isoformat())
+        if send_anyway:
+            # Sent at its time even if the customer writes again meanwhile.
+            meta["send_anyway"] = True
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -270,6 +274,10 @@ def _addresses(values: Iterable[str], field: str) -> list[str]:
 
 
 def _validate_reply(thread, channel, *, text, template, cc, bcc, now) -> None:
+    if thread.merged_into_id:
+        raise ValidationError(
+            f"This conversation was merged into #{thread.merged_into_id}: reply there."
+        )
     if channel.kind in NO_OUTBOUND:
         raise ValidationError(f"Replies cannot be sent on {channel.get_kind_display()} channels.")
     if not text and not template:
