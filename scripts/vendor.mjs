@@ -18,6 +18,8 @@ const ICONS = [
   "filter", "history", "heart-pulse", "server", "database", "zap", "key-round", "external-link",
   "sparkles", "circle-dot", "moon", "sun", "menu", "x", "check", "building-2",
   "phone-incoming", "phone-outgoing", "file-text", "lock", "info",
+  "git-merge", "split",
+  "bell", "check-check",
 ];
 
 rmSync(out, { recursive: true, force: true });
