@@ -12,7 +12,12 @@ def users_with_teams() -> QuerySet[User]:
 
 
 def team_ids_for_user(user: User) -> list[int]:
-    return list(user.team_memberships.values_list("team_id", flat=True))
+    """The user's team ids, read once per request (kept on the user object)."""
+    cached = getattr(user, "_cx_team_ids", None)
+    if cached is None:
+        cached = list(user.team_memberships.values_list("team_id", flat=True))
+        user._cx_team_ids = cached
+    return cached
 
 
 def audit_events(*, action: str = "") -> QuerySet[AuditEvent]:

@@ -3,15 +3,25 @@ from django.db.models import Count
 
 from interactions.models import (
     Attachment,
+    BrandVoice,
+    BusinessHours,
     Channel,
     Contact,
     ContactIdentity,
+    Draft,
     InboundEvent,
+    Macro,
     Message,
+    Notification,
     PollCursor,
+    Rule,
     SavedReply,
+    SavedView,
+    SlaPolicy,
     Tag,
+    TeamRouting,
     Thread,
+    ThreadEvent,
 )
 
 
@@ -150,3 +160,74 @@ class PollCursorAdmin(admin.ModelAdmin):
     search_fields = ["folder", "last_error"]
     readonly_fields = ["last_polled_at", "last_success_at"]
     list_select_related = ["channel"]
+
+
+@admin.register(ThreadEvent)
+class ThreadEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "thread", "kind", "actor"]
+    list_filter = ["kind"]
+    raw_id_fields = ["thread", "actor"]
+    date_hierarchy = "at"
+    list_select_related = ["thread", "actor"]
+    show_full_result_count = False
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "trigger", "position", "is_active", "stop_processing"]
+    list_filter = ["trigger", "is_active"]
+    search_fields = ["name", "last_error"]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "priority", "first_response_minutes", "resolution_minutes", "is_active"]
+    list_filter = ["priority", "is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(BusinessHours)
+class BusinessHoursAdmin(admin.ModelAdmin):
+    list_display = ["name", "timezone", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(TeamRouting)
+class TeamRoutingAdmin(admin.ModelAdmin):
+    list_display = ["team", "mode", "last_assigned"]
+    list_filter = ["mode"]
+
+
+@admin.register(Macro)
+class MacroAdmin(admin.ModelAdmin):
+    list_display = ["name", "team", "position", "created_by"]
+    list_filter = ["team"]
+    search_fields = ["name", "body"]
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "team", "position", "created_at"]
+    list_filter = ["team"]
+    search_fields = ["name", "query"]
+    raw_id_fields = ["owner"]
+
+
+@admin.register(Draft)
+class DraftAdmin(admin.ModelAdmin):
+    list_display = ["thread", "author", "updated_at"]
+    raw_id_fields = ["thread", "author"]
+    search_fields = ["text"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "kind", "thread", "read_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["recipient", "thread", "message", "actor"]
+    show_full_result_count = False
+
+
+@admin.register(BrandVoice)
+class BrandVoiceAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "warn_negative_tone", "updated_at", "updated_by"]

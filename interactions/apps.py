@@ -6,11 +6,15 @@ class InteractionsConfig(AppConfig):
     verbose_name = "Interactions"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
-        from interactions import tasks  # noqa: F401  (installs the event enqueuer)
+        from accounts.models import Team, User
+        from interactions import (
+            choices,
+            tasks,  # noqa: F401  (installs the event enqueuer)
+        )
         from interactions.channels.email import anymail_receivers  # noqa: F401  (inbound mail)
-        from interactions.models import ThreadEvent
+        from interactions.models import BusinessHours, SlaPolicy, Tag, ThreadEvent
         from interactions.services import media, rules
         from interactions.signals import message_received
 
@@ -21,3 +25,9 @@ class InteractionsConfig(AppConfig):
         post_save.connect(
             rules.on_thread_event, sender=ThreadEvent, dispatch_uid="interactions.rules"
         )
+        # The cached choice lists (teams, tags, people, SLA policies) are rebuilt after changes.
+        for model in (Team, User, Tag, SlaPolicy, BusinessHours):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    choices.changed, sender=model, dispatch_uid=f"choices.{model.__name__}"
+                )

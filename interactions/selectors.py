@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMinute
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.models import Team, User
+from accounts.models import User
 from accounts.permissions import Perm, user_can
-from interactions import search
+from accounts.selectors import team_ids_for_user
+from interactions import choices, search
 from interactions.models import (
     Contact,
     ContactIdentity,
@@ -33,17 +34,21 @@ from interactions.models import (
     ThreadEvent,
     ThreadStatus,
 )
-from interactions.sla import SLA_FILTERS, sla_annotate, sla_q
+from interactions.sla import SLA_FILTERS, SlaBook, sla_annotate, sla_q
 
 PAGE_SIZE = 50
 
 
-def visible_threads(user: User) -> QuerySet[Thread]:
-    """Every thread `user` may see, unfiltered and unordered."""
+def visible_threads(user: User, *, team_ids: list[int] | None = None) -> QuerySet[Thread]:
+    """Every thread `user` may see, unfiltered and unordered.
+
+    `team_ids` (the user's teams) saves the membership query when the caller already has them.
+    """
     threads = Thread.objects.all()
     if user_can(user, Perm.TRIAGE_ALL_TEAMS):
         return threads
-    team_ids = list(user.team_memberships.values_list("team_id", flat=True))
+    if team_ids is None:
+        team_ids = team_ids_for_user(user)
     return threads.filter(Q(team_id__in=team_ids) | Q(assignee=user))
 
 
@@ -98,6 +103,45 @@ def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
         return None
 
 
+def inbox_filter_q(
+    *,
+    user: User,
+    filters: InboxFilters,
+    now: datetime | None = None,
+    sla_book: SlaBook | None = None,
+) -> Q:
+    """The inbox filters as one condition on Thread (visibility not included).
+
+    The inbox list and the saved views' counts (one aggregate with a `Count(filter=...)` per
+    view) share it, so a view's count is always the number of rows its page lists. Nothing here
+    joins a to-many table: a join would multiply the rows every other count in that aggregate
+    sees, so tags and search are subqueries. `now`/`sla_book` let many views share one SLA
+    policy read.
+    """
+    condition = Q()
+    if filters.status:
+        condition &= Q(status=filters.status)
+    if filters.team_id:
+        condition &= Q(team_id=filters.team_id)
+    if filters.channel_kind:
+        condition &= Q(channel__kind=filters.channel_kind)
+    if filters.assignee == "me":
+        condition &= Q(assignee=user)
+    elif filters.assignee == "unassigned":
+        condition &= Q(assignee__isnull=True)
+    elif filters.assignee.isdecimal():
+        condition &= Q(assignee_id=int(filters.assignee))
+    if filters.tag_id:
+        tagged = Thread.tags.through.objects.filter(thread_id=OuterRef("pk"), tag_id=filters.tag_id)
+        condition &= Q(Exists(tagged))
+    if filters.sla in SLA_FILTERS:
+        condition &= sla_q(filters.sla, now=now, book=sla_book)
+    if filters.query:
+        matching = search.matching_threads(Thread.objects.all(), filters.query)
+        condition &= Q(pk__in=matching.values("pk"))
+    return condition
+
+
 def inbox_threads(
     *, user: User, filters: InboxFilters, cursor: str = "", page_size: int = PAGE_SIZE
 ) -> InboxPage:
@@ -106,23 +150,10 @@ def inbox_threads(
     Keyset pagination on (last_activity_at, id): page 1000 costs what page 1 costs, and a thread
     that moves while someone pages is neither skipped nor shown twice.
     """
-    threads = visible_threads(user)
-    if filters.status:
-        threads = threads.filter(status=filters.status)
-    if filters.team_id:
-        threads = threads.filter(team_id=filters.team_id)
-    if filters.channel_kind:
-        threads = threads.filter(channel__kind=filters.channel_kind)
-    if filters.assignee == "me":
-        threads = threads.filter(assignee=user)
-    elif filters.assignee == "unassigned":
-        threads = threads.filter(assignee__isnull=True)
-    elif filters.assignee.isdecimal():
-        threads = threads.filter(assignee_id=int(filters.assignee))
-    if filters.tag_id:
-        threads = threads.filter(tags__id=filters.tag_id)
-    if filters.sla in SLA_FILTERS:
-        threads = threads.filter(sla_q(filters.sla))
+    # The search narrows the queryset itself (not a subquery) so PostgreSQL plans it as before.
+    threads = visible_threads(user).filter(
+        inbox_filter_q(user=user, filters=replace(filters, query=""))
+    )
     if filters.query:
         threads = search.matching_threads(threads, filters.query)
     after = decode_cursor(cursor)
@@ -176,20 +207,24 @@ class ActionChoices:
 
 
 def thread_action_choices(thread: Thread | None) -> ActionChoices:
-    """Who threads can go to (the thread's team members first), the teams, and the tags."""
-    users = User.objects.filter(is_active=True)
+    """Who threads can go to (the thread's team members first), the teams, and the tags.
+
+    The lists come from the cache (interactions.choices); only ordering people by a
+    particular thread's team costs a query.
+    """
     if thread is not None and thread.team_id:
-        users = users.annotate(
-            in_team=Count("team_memberships", filter=Q(team_memberships__team_id=thread.team_id))
-        ).order_by("-in_team", "full_name", "email")
+        users = list(
+            User.objects.filter(is_active=True)
+            .annotate(
+                in_team=Count(
+                    "team_memberships", filter=Q(team_memberships__team_id=thread.team_id)
+                )
+            )
+            .order_by("-in_team", "full_name", "email")
+        )
     else:
-        users = users.order_by("full_name", "email")
-    users = list(users)
-    return ActionChoices(
-        assignees=users,
-        teams=list(Team.objects.order_by("name")),
-        tags=list(Tag.objects.order_by("name")),
-    )
+        users = choices.assignable_users()
+    return ActionChoices(assignees=users, teams=choices.teams(), tags=choices.tags())
 
 
 def contact_other_threads(*, user: User, thread: Thread, limit: int = 10) -> list[Thread]:

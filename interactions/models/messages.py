@@ -90,6 +90,12 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["thread", "created_at", "id"], name="message_thread_time_idx"),
+            # Reports count customer messages over a period.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(direction="inbound"),
+                name="message_inbound_time_idx",
+            ),
         ]
 
     def __str__(self) -> str:

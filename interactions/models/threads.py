@@ -81,6 +81,11 @@ class Thread(models.Model):
     # SLA due times, computed from the policy when the thread opens or its priority changes.
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
+    # Set when this thread was merged into another (interactions.services.merge); the row
+    # stays, resolved, so links and the activity log keep working.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
 
     class Meta:
         ordering = ["-last_activity_at", "-id"]
@@ -132,6 +137,26 @@ class Thread(models.Model):
                 name="thread_channel_contact_idx",
             ),
             models.Index(fields=["status", "snoozed_until"], name="thread_snooze_idx"),
+            # Reports read threads by when they opened and when they were resolved.
+            models.Index(fields=["created_at"], name="thread_created_idx"),
+            models.Index(
+                fields=["resolved_at"],
+                condition=models.Q(resolved_at__isnull=False),
+                name="thread_resolved_idx",
+            ),
+            # The SLA sweep looks at unresolved threads with a due time.
+            models.Index(
+                fields=["first_response_due_at"],
+                condition=models.Q(
+                    first_response_due_at__isnull=False, first_response_at__isnull=True
+                ),
+                name="thread_frt_due_idx",
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                condition=~models.Q(status="resolved") & models.Q(resolution_due_at__isnull=False),
+                name="thread_resolution_due_idx",
+            ),
             models.Index(
                 fields=["channel", "conversation_key"],
                 condition=~models.Q(conversation_key=""),
@@ -151,6 +176,7 @@ class ThreadEventKind(models.TextChoices):
     TAGS = "tags", "Tags changed"
     MERGED = "merged", "Merged"
     SPLIT = "split", "Split"
+    MACRO = "macro", "Macro applied"
     RULE = "rule", "Rule applied"
     SLA = "sla", "SLA"
 
