@@ -131,6 +131,7 @@ class AuditAction(models.TextChoices):
     CONTACT_MERGED = "contact_merged", "Contacts merged"
     API_TOKEN_CREATED = "api_token_created", "API token created"
     API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"
+    PRIVACY_CHANGED = "privacy_changed", "Privacy settings changed"
 
 
 class AuditEvent(models.Model):
@@ -182,3 +183,25 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class OrganizationSettings(models.Model):
+    """Organization-wide switches: one row (pk 1), read through `accounts.privacy`."""
+
+    # Agents (roles without SEE_CONTACT_DETAILS) see contacts' email addresses and phone
+    # numbers masked in pages, the API and exports; replies still go to the real address.
+    mask_contact_details_for_agents = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "organization settings"
+        verbose_name_plural = "organization settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="organization_settings_single"),
+        ]
+
+    def __str__(self) -> str:
+        return "Organization settings"

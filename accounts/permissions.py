@@ -38,6 +38,9 @@ class Perm(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     VIEW_SYSTEM_HEALTH = "view_system_health"
     MANAGE_RULES = "manage_rules"  # routing rules, SLA policies, business hours, auto-assignment
+    # Contacts' full email addresses and phone numbers, even when an admin masks them.
+    SEE_CONTACT_DETAILS = "see_contact_details"
+    MANAGE_PRIVACY = "manage_privacy"  # organization-wide privacy settings (masking)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -55,6 +58,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.VIEW_DASHBOARDS,
             Perm.EXPORT_DATA,
             Perm.VIEW_AUDIT_LOG,
+            Perm.SEE_CONTACT_DETAILS,
         }
     ),
     Role.MARKETER: frozenset(
@@ -68,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.MANAGE_RULES,
             Perm.MERGE_CONTACTS,
             Perm.VIEW_DASHBOARDS,
+            Perm.SEE_CONTACT_DETAILS,
         }
     ),
     Role.AGENT: frozenset({Perm.REPLY, Perm.ASSIGN}),

@@ -9,5 +9,6 @@ urlpatterns = [
     path("settings/teams/", views.team_list, name="settings_teams"),
     path("settings/audit/", views.audit_log, name="settings_audit"),
     path("settings/api-tokens/", views.api_tokens, name="settings_api_tokens"),
+    path("settings/privacy/", views.privacy_settings, name="settings_privacy"),
     path("me/availability/", views.availability_toggle, name="availability_toggle"),
 ]

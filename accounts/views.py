@@ -12,6 +12,7 @@ from accounts.decorators import nav_section, require_perm
 from accounts.forms import TeamForm, UserCreateForm, UserEditForm
 from accounts.models import ApiToken, AuditAction, Team, User
 from accounts.permissions import ROLE_PERMISSIONS, Perm, Role
+from accounts.privacy import organization_settings, privacy_set_masking
 from accounts.tokens import api_token_create, api_token_revoke
 
 
@@ -161,3 +162,33 @@ def api_tokens(request):
         _token, new_token = api_token_create(user=request.user, name=name, request=request)
     tokens = ApiToken.objects.filter(user=request.user)
     return render(request, "accounts/api_tokens.html", {"tokens": tokens, "new_token": new_token})
+
+
+@require_perm(Perm.MANAGE_PRIVACY)
+@nav_section("settings")
+def privacy_settings(request):
+    """Admins mask contacts' email addresses and phone numbers from agents (audited)."""
+    if request.method == "POST":
+        enabled = request.POST.get("mask_contact_details_for_agents") == "on"
+        privacy_set_masking(enabled=enabled, actor=request.user, request=request)
+        messages.success(
+            request,
+            "Agents now see contact details masked."
+            if enabled
+            else "Agents now see contacts' full email addresses and phone numbers.",
+        )
+        return redirect("settings_privacy")
+    return render(
+        request,
+        "accounts/privacy.html",
+        {
+            "org": organization_settings(),
+            "roles_unmasked": [
+                r.label for r in Role if Perm.SEE_CONTACT_DETAILS in ROLE_PERMISSIONS[r]
+            ],
+            "roles_masked": [
+                r.label for r in Role if Perm.SEE_CONTACT_DETAILS not in ROLE_PERMISSIONS[r]
+            ],
+            "changes": selectors.audit_events(action=AuditAction.PRIVACY_CHANGED)[:5],
+        },
+    )

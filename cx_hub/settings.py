@@ -192,6 +192,9 @@ CELERY_TIMEZONE = "UTC"
 # Publishing gives up fast when Redis is down: the event row is stored and the sweeper
 # re-enqueues it, so a webhook still answers 200 promptly.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# The beat sweeper re-enqueues inbound events still pending after this many seconds (a broker
+# outage, a lost task). Processing is idempotent: sweeping too early only costs a no-op task.
+INBOUND_SWEEP_AFTER_S = _strict_int("INBOUND_SWEEP_AFTER_S", default=60)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "cx_hub.heartbeat", "schedule": 30.0},
     "sweep-inbound-events": {"task": "interactions.sweep_inbound_events", "schedule": 30.0},

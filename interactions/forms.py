@@ -144,3 +144,38 @@ class BulkActionForm(forms.Form):
         if needed and data.get(needed) in (None, ""):
             self.add_error(needed, "Choose a value to apply.")
         return data
+
+
+class ReplyForm(forms.Form):
+    """The composer. The idempotency key is minted when the page renders: a double click or a
+    retried POST carries the same key and sends once."""
+
+    text = forms.CharField(required=False, max_length=20000, strip=True, widget=forms.Textarea)
+    idempotency_key = forms.CharField(max_length=64)
+    subject = forms.CharField(required=False, max_length=255)
+    cc = forms.CharField(required=False, max_length=1000, help_text="Comma-separated addresses")
+    bcc = forms.CharField(required=False, max_length=1000)
+    template = forms.CharField(required=False, max_length=120)
+    include_quote = forms.BooleanField(required=False)
+    send_at = forms.DateTimeField(
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    send_anyway = forms.BooleanField(required=False)
+    brand_confirmed = forms.BooleanField(required=False)
+
+    def clean_send_at(self):
+        when = self.cleaned_data.get("send_at")
+        if when is not None and when <= timezone.now():
+            raise forms.ValidationError("Pick a time in the future, or leave it empty to send now.")
+        return when
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("text") and not data.get("template"):
+            self.add_error("text", "Write a reply (or pick an approved template).")
+        return data
+
+    def addresses(self, field: str) -> list[str]:
+        return [a.strip() for a in (self.cleaned_data.get(field) or "").split(",") if a.strip()]

@@ -1,6 +1,7 @@
 """Celery doorways into the interactions services: ids in, one service call, retry policy."""
 
 from celery import shared_task
+from django.conf import settings
 
 from interactions.channels import imap, youtube
 from interactions.services import events, media, outbound, threads
@@ -23,7 +24,7 @@ def process_inbound_event(event_id: int) -> str:
 @shared_task(name="interactions.sweep_inbound_events", ignore_result=True)
 def sweep_inbound_events() -> int:
     """Re-enqueue events left pending (a broker outage, a lost task)."""
-    stalled = events.inbound_events_stalled()
+    stalled = events.inbound_events_stalled(older_than_s=settings.INBOUND_SWEEP_AFTER_S)
     for event_id in stalled:
         events.enqueue_processing(event_id)
     return len(stalled)

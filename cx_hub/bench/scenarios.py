@@ -9,6 +9,11 @@ A scenario is a small function registered by name; later work adds its own the s
         return Prepared(run=lambda: ctx.get(client, path), target=f"GET {path}")
 
 Scenarios must fail loudly (`ScenarioError`) rather than time an error page.
+
+A scenario that measures itself (a load test against real gunicorn or Celery processes) returns
+`Prepared(measure=...)` instead of `run`; one that cannot run under the current configuration
+returns `Prepared(skip="why")`. `goals` are what the figures should be; the report checks them.
+More scenarios live in `scenarios_inbox` and `scenarios_ingest`, registered on import below.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from accounts.permissions import Role
 from interactions.models import Thread, ThreadStatus
 from interactions.selectors import InboxFilters, InboxPage, inbox_threads
 
+from .report import Goal
+
 
 class ScenarioError(Exception):
     """A scenario could not be prepared or a run did not get the page it should."""
@@ -38,8 +45,21 @@ class ScenarioError(Exception):
 
 @dataclass
 class Prepared:
-    run: Callable[[], object]
-    target: str  # what is timed, as shown in the report
+    run: Callable[[], object] | None = None  # timed by the harness, `--iterations` times
+    target: str = ""  # what is timed, as shown in the report
+    goals: tuple[Goal, ...] = ()
+    # A scenario that times itself: called once, returns the figures for the report.
+    measure: Callable[[], dict] | None = None
+    skip: str = ""  # why the scenario cannot run here (the report says so instead of failing)
+    budget_s: float | None = None  # stop timing a pathologically slow `run` after this long
+
+
+# DESIGN.md: "pages answering in tens of milliseconds and a constant number of SQL queries per
+# page whatever the data size". Read as p95 under 100 ms.
+PAGE_GOALS = (
+    Goal("p95_ms", "<=", 100, "DESIGN.md: pages answer in tens of milliseconds"),
+    Goal("queries_constant", "==", True, "DESIGN.md: a constant number of queries per page"),
+)
 
 
 SCENARIOS: dict[str, Callable[[BenchContext], Prepared]] = {}
@@ -170,4 +190,8 @@ def inbox_list(ctx: BenchContext) -> Prepared:
     def run_view() -> None:
         expect_ok(ctx.get(client, path, data), what)
 
-    return Prepared(run=run_view, target=f"{what} as {ctx.agent.email}")
+    return Prepared(run=run_view, target=f"{what} as {ctx.agent.email}", goals=PAGE_GOALS)
+
+
+# Registered after inbox_list, in the order the report lists them; they import from this module.
+from . import scenarios_inbox, scenarios_ingest  # noqa: E402, F401

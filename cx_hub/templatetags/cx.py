@@ -11,6 +11,9 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from accounts.privacy import contact_details_masked
+from interactions.masking import identity_label
+
 register = template.Library()
 
 ICON_DIR = Path(settings.BASE_DIR) / "static" / "vendor" / "icons"
@@ -95,3 +98,21 @@ def lookup(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def masked(identity, user) -> str:
+    """`{{ identity|masked:request.user }}`: an address as this user may see it (accounts.privacy).
+
+    Agents see `j***@example.com` while an admin masks contact details; everyone else, and
+    every other kind of identity, reads as before (the display form, else the value).
+    """
+    return identity_label(
+        identity.kind, identity.value, identity.display, masked=contact_details_masked(user)
+    )
+
+
+@register.filter
+def hides_contact_details(user) -> bool:
+    """`{% if request.user|hides_contact_details %}`: this user sees addresses masked."""
+    return contact_details_masked(user)

@@ -2,6 +2,8 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from accounts.models import Team
+from accounts.privacy import contact_details_masked
+from interactions.masking import MASKED_KINDS, mask_identity
 from interactions.models import (
     Attachment,
     Channel,
@@ -45,9 +47,22 @@ class TagSerializer(serializers.ModelSerializer):
 
 
 class IdentitySerializer(serializers.ModelSerializer):
+    """An identity; masked (`j***@example.com`) for callers who may not see contact details."""
+
     class Meta:
         model = ContactIdentity
         fields = ["kind", "value", "display"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if (
+            request is not None
+            and instance.kind in MASKED_KINDS
+            and contact_details_masked(request.user)
+        ):
+            data["value"] = data["display"] = mask_identity(instance.kind, instance.value)
+        return data
 
 
 class ContactSerializer(serializers.ModelSerializer):

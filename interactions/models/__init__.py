@@ -1,6 +1,9 @@
+from .brand import BrandVoice
 from .channels import Channel, ChannelKind
 from .contacts import Contact, ContactIdentity, IdentityKind
+from .drafts import Draft
 from .events import EventStatus, InboundEvent
+from .macros import Macro
 from .messages import (
     Attachment,
     DeliveryStatus,
@@ -10,6 +13,7 @@ from .messages import (
     MessageKind,
     SavedReply,
 )
+from .notifications import Notification, NotificationKind
 from .polling import PollCursor
 from .routing import (
     AssignmentMode,
@@ -19,6 +23,7 @@ from .routing import (
     SlaPolicy,
     TeamRouting,
 )
+from .saved_views import SavedView
 from .threads import (
     Priority,
     Sentiment,
@@ -30,6 +35,7 @@ from .threads import (
 )
 
 __all__ = [
+    "BrandVoice",
     "AssignmentMode",
     "Attachment",
     "BusinessHours",
@@ -39,17 +45,22 @@ __all__ = [
     "ContactIdentity",
     "DeliveryStatus",
     "Direction",
+    "Draft",
     "EventStatus",
     "FetchStatus",
     "IdentityKind",
     "InboundEvent",
+    "Macro",
     "Message",
     "MessageKind",
+    "Notification",
+    "NotificationKind",
     "PollCursor",
     "Priority",
     "Rule",
     "RuleTrigger",
     "SavedReply",
+    "SavedView",
     "Sentiment",
     "SlaPolicy",
     "Tag",

@@ -28,6 +28,7 @@ from interactions.models import (
 from interactions.normalize import preview_of
 from interactions.sentiment import sentiment_of
 from interactions.services.contacts import contact_resolve, contact_touch
+from interactions.services.notifications import notify_mentions
 from interactions.services.routing import routing_after_inbound
 from interactions.services.threads import thread_for_inbound
 from interactions.signals import message_received
@@ -250,7 +251,7 @@ def message_create_note(*, thread: Thread, author, text: str) -> Message:
     if not text:
         raise ValidationError({"text": "A note needs some text."})
     live.changed(thread.pk)
-    return Message.objects.create(
+    note = Message.objects.create(
         thread=thread,
         channel_id=thread.channel_id,
         direction=Direction.NOTE,
@@ -258,3 +259,5 @@ def message_create_note(*, thread: Thread, author, text: str) -> Message:
         text=text,
         created_at=timezone.now(),
     )
+    notify_mentions(note)
+    return note

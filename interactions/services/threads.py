@@ -93,6 +93,11 @@ def thread_for_inbound(
         thread = _email_thread(channel, contact, message)
     else:
         thread = _chat_thread(channel, contact, message)
+    # A thread merged away lives on in the one it was merged into (services.merge).
+    seen: set[int] = set()
+    while thread is not None and thread.merged_into_id and thread.pk not in seen:
+        seen.add(thread.pk)
+        thread = thread.merged_into
     if thread is not None:
         return thread, False
     at = message.sent_at or timezone.now()

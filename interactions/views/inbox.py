@@ -10,7 +10,9 @@ from accounts.decorators import nav_section, require_perm
 from accounts.permissions import Perm
 from interactions import live
 from interactions.forms import BulkActionForm, InboxFilterForm
+from interactions.inbox_query import filters_to_query
 from interactions.models import Priority, ThreadStatus
+from interactions.saved_views import views_panel
 from interactions.selectors import inbox_threads, thread_action_choices, visible_threads
 from interactions.services.threads import threads_bulk_apply
 from interactions.views.live import poll_query
@@ -25,7 +27,9 @@ def inbox(request):
     form = InboxFilterForm(request.GET, teams=choices.teams, tags=choices.tags)
     filters = form.to_filters()
     page = inbox_threads(user=request.user, filters=filters, cursor=request.GET.get("cursor", ""))
+    current = filters_to_query(filters)
     context = {
+        "views_panel": views_panel(user=request.user, current=current),
         "live_version": live.inbox_version(),
         "poll_query": poll_query(request),
         "form": form,

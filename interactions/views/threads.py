@@ -20,7 +20,9 @@ from interactions.selectors import (
     thread_timeline,
 )
 from interactions.services import threads as thread_services
+from interactions.services.drafts import draft_clear, thread_drafts
 from interactions.services.messages import message_create_note
+from interactions.services.notifications import notifications_mark_read
 from interactions.services.outbound import message_create_outbound
 from interactions.services.threads import thread_mark_read
 
@@ -30,6 +32,7 @@ from interactions.services.threads import thread_mark_read
 def thread_detail(request, thread_id: int):
     thread = access_thread(request.user, thread_id)
     thread_mark_read(thread=thread)
+    notifications_mark_read(user=request.user, thread=thread)
     return _thread_page(request, thread)
 
 
@@ -59,6 +62,7 @@ def _thread_page(request, thread, *, reply_form=None, brand_issues=(), status=20
             "reply_form": reply_form,
             "brand_issues": brand_issues,
             "saved_replies_data": {str(r.id): r.text for r in composer.saved_replies},
+            "drafts": thread_drafts(thread=thread, user=request.user),
         },
         status=status,
     )
@@ -99,6 +103,7 @@ def thread_reply(request, thread_id: int):
         ):
             form.add_error(field if field in form.fields else None, errors)
         return _thread_page(request, thread, reply_form=form, status=400)
+    draft_clear(thread=thread, author=request.user)
     if reply.delivery_status == DeliveryStatus.SCHEDULED:
         when = timezone.localtime(data["send_at"]).strftime("%a %d %b, %H:%M")
         messages.success(request, f"Reply scheduled for {when}.")

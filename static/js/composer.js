@@ -62,6 +62,8 @@
     };
 
     area.addEventListener("input", count);
+    // Presence: the next heartbeat says "replying" (the server keeps that for a few seconds).
+    area.addEventListener("input", () => document.getElementById("presence")?.setAttribute("hx-vals", '{"state": "replying"}'));
     area.addEventListener("keydown", (event) => {
       // "/refund" then space or Tab: expand the saved reply with that shortcut.
       if ((event.key === " " || event.key === "Tab") && area.selectionStart === area.selectionEnd) {

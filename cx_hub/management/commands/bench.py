@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cx_hub.bench.database import use_bench_database
 from cx_hub.bench.generate import SCALES, ensure_dataset
-from cx_hub.bench.report import format_table, measure, write_json
+from cx_hub.bench.report import format_table, measure, measure_custom, skipped, write_json
 from cx_hub.bench.scenarios import SCENARIOS, BenchContext, Prepared, ScenarioError
 
 
@@ -66,7 +66,20 @@ class Command(BaseCommand):
             ctx = BenchContext()
             for name in names:
                 prepared = self._prepare(name, ctx)
+                if prepared.skip:
+                    self.stdout.write(f"Skipping {name}: {prepared.skip}")
+                    results.append(
+                        skipped(name, prepared.target, prepared.skip, goals=prepared.goals)
+                    )
+                    continue
                 self.stdout.write(f"Running {name}: {prepared.target}")
+                if prepared.measure is not None:
+                    results.append(
+                        measure_custom(
+                            name, prepared.target, prepared.measure, goals=prepared.goals
+                        )
+                    )
+                    continue
                 results.append(
                     measure(
                         name,
@@ -74,6 +87,8 @@ class Command(BaseCommand):
                         prepared.run,
                         warmup=options["warmup"],
                         iterations=options["iterations"],
+                        goals=prepared.goals,
+                        budget_s=prepared.budget_s,
                     )
                 )
         except ScenarioError as exc:
@@ -101,6 +116,8 @@ class Command(BaseCommand):
                     "machine": {
                         "cpus": os.cpu_count(),
                         "load_avg_1m": round(os.getloadavg()[0], 2),
+                        "load_avg_5m": round(os.getloadavg()[1], 2),
+                        "load_avg_15m": round(os.getloadavg()[2], 2),
                     },
                 },
             )

@@ -1,0 +1,63 @@
+"""Masked contact details for roles that may not see them: pure functions, no ORM.
+
+Enough stays visible to tell two addresses apart on the phone with a customer ("the one
+ending 0123", "j… at example.com"), not enough to write to them. Only email addresses and
+phone numbers are masked; social ids (Messenger PSIDs, X ids, handles) are left as they are.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+
+MASKED_KINDS = frozenset({"email", "phone", "whatsapp"})
+BULLET = "•"
+
+
+def mask_email(value: str) -> str:
+    """`jane.doe@example.com` → `j***@example.com`."""
+    local, at, domain = value.strip().rpartition("@")
+    if not at or not local or not domain:
+        return "***"
+    return f"{local[0]}***@{domain}"
+
+
+def _country_code(value: str) -> str:
+    try:
+        return str(phonenumbers.parse(value, None).country_code)
+    except phonenumbers.NumberParseException:
+        return ""
+
+
+def mask_phone(value: str) -> str:
+    """`+447700900123` → `+44 •••• ••0123`: the country code and the last 2 to 4 digits."""
+    digits = "".join(c for c in value if c.isdigit())
+    if not digits:
+        return BULLET * 4
+    country = _country_code(value) if value.strip().startswith("+") else ""
+    national = digits[len(country) :] if country and digits.startswith(country) else digits
+    keep = 4 if len(national) >= 9 else 3 if len(national) >= 7 else 2
+    keep = min(keep, max(len(national) - 2, 0))
+    hidden = len(national) - keep
+    groups = [BULLET * min(4, hidden - i) for i in range(0, hidden, 4)]
+    masked = " ".join(groups) + national[hidden:]
+    return f"+{country} {masked}" if country else masked
+
+
+def mask_identity(kind: str, value: str) -> str:
+    """The masked form of an identity's value; kinds other than email and phone pass through."""
+    if kind == "email":
+        return mask_email(value)
+    if kind in ("phone", "whatsapp"):
+        return mask_phone(value)
+    return value
+
+
+def identity_label(kind: str, value: str, display: str = "", *, masked: bool) -> str:
+    """How an identity reads on a page: its display form, or its masked value.
+
+    A masked email or phone shows only the masked value: the display form of a number
+    (`+44 7700 900123`) would give it away.
+    """
+    if masked and kind in MASKED_KINDS:
+        return mask_identity(kind, value)
+    return display or value
