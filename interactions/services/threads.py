@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -28,6 +28,8 @@ from interactions.services.sla import sla_apply
 from interactions.signals import thread_resolved
 from interactions.types import InboundMessage
 
+# The first key of the advisory lock that serializes thread lookup per (channel, contact).
+ADVISORY_THREAD_LOCK = 71_003
 # A chat message within this long after a thread was resolved reopens it; later starts anew.
 REOPEN_WINDOW = timedelta(days=7)
 # Email without usable headers joins an open thread with the same subject from the same person.
@@ -88,7 +90,18 @@ def _chat_thread(channel: Channel, contact: Contact, message: InboundMessage) ->
 def thread_for_inbound(
     *, channel: Channel, contact: Contact, message: InboundMessage
 ) -> tuple[Thread, bool]:
-    """The thread `message` continues, or a new open one; returns (thread, created)."""
+    """The thread `message` continues, or a new open one; returns (thread, created).
+
+    Call inside a transaction. On PostgreSQL a transaction-scoped advisory lock per
+    (channel, contact) makes two workers with two new messages from the same person take
+    turns here, so they cannot both open a thread.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [ADVISORY_THREAD_LOCK, (channel.pk * 1_000_003 + contact.pk) & 0x7FFFFFFF],
+            )
     if channel.kind == ChannelKind.EMAIL:
         thread = _email_thread(channel, contact, message)
     else:
