@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
@@ -12,9 +13,13 @@ from accounts.permissions import Perm, Role
 
 
 def client_ip(request) -> str | None:
+    """The client's address, as allauth's throttling sees it (proxy-aware when configured)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    try:
+        return get_account_adapter().get_client_ip(request) or None
+    except Exception:  # a malformed X-Forwarded-For must not break an audit row
+        return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(

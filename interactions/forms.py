@@ -134,7 +134,9 @@ class BulkActionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Any integer is a valid choice here; visibility is enforced by the selector, not the form.
-        self.fields["threads"].valid_value = lambda value: str(value).isdigit()
+        self.fields["threads"].valid_value = lambda value: (
+            str(value).isdecimal() and int(value) < 2**63
+        )
 
     def clean(self):
         data = super().clean()

@@ -1,6 +1,7 @@
 """Screenshots of the main screens with headless Chromium, for the README and for reviewing UI.
 
-    .venv/bin/python scripts/screenshots.py http://127.0.0.1:8000 admin@demo.cxhub.local demo1234 docs/screenshots
+    .venv/bin/python scripts/screenshots.py http://127.0.0.1:8000 \
+        admin@demo.cxhub.local demo1234 docs/screenshots
 """
 
 import sys

@@ -30,6 +30,6 @@ class ThreadFilter(django_filters.FilterSet):
             return queryset.filter(assignee=self.request.user)
         if value == "unassigned":
             return queryset.filter(assignee__isnull=True)
-        if value.isdecimal():
+        if value.isdecimal() and len(value) <= 18:  # longer: no user, and SQLite overflows
             return queryset.filter(assignee_id=int(value))
         return queryset.filter(Q(pk__in=[]))

@@ -35,9 +35,9 @@ from .threads import (
 )
 
 __all__ = [
-    "BrandVoice",
     "AssignmentMode",
     "Attachment",
+    "BrandVoice",
     "BusinessHours",
     "Channel",
     "ChannelKind",
