@@ -4,10 +4,16 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Team, User
-from interactions.models import ChannelKind, Priority, Tag, ThreadStatus
+from interactions.models import ChannelKind, Priority, Sentiment, Tag, ThreadStatus
 from interactions.selectors import InboxFilters
 
 STATUS_ALL = "all"
+SORT_CHOICES = [
+    ("recent", "Newest activity"),
+    ("waiting", "Waiting longest"),
+    ("priority", "Highest priority"),
+    ("sla", "SLA due first"),
+]
 
 
 class InboxFilterForm(forms.Form):
@@ -31,6 +37,13 @@ class InboxFilterForm(forms.Form):
         required=False,
     )
     q = forms.CharField(required=False, max_length=200, strip=True)
+    priority = forms.TypedChoiceField(
+        choices=[("", "Any priority"), *Priority.choices], coerce=int, required=False
+    )
+    sentiment = forms.ChoiceField(choices=[("", "Any mood"), *Sentiment.choices], required=False)
+    active_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    active_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
     def __init__(self, data=None, *, teams: list[Team] = (), tags: list[Tag] = ()):
         super().__init__(data)
@@ -50,6 +63,11 @@ class InboxFilterForm(forms.Form):
             tag_id=data.get("tag") or None,
             query=query,
             sla=data.get("sla") or "",
+            priority=data.get("priority") if data.get("priority") not in ("", None) else None,
+            sentiment=data.get("sentiment") or "",
+            active_from=data.get("active_from"),
+            active_to=data.get("active_to"),
+            sort=data.get("sort") or "recent",
         )
 
     def _valid_part(self) -> dict:

@@ -7,10 +7,11 @@ is a string comparison, and a saved view opens as a plain inbox link.
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import parse_qsl, urlencode
 
-from interactions.models import ChannelKind, ThreadStatus
-from interactions.selectors import InboxFilters
+from interactions.models import ChannelKind, Priority, Sentiment, ThreadStatus
+from interactions.selectors import SORTS, InboxFilters
 from interactions.sla import SLA_FILTERS
 
 STATUS_ALL = "all"
@@ -27,6 +28,11 @@ def filters_to_query(filters: InboxFilters) -> str:
         ("assignee", filters.assignee),
         ("tag", filters.tag_id or ""),
         ("sla", filters.sla),
+        ("priority", "" if filters.priority is None else filters.priority),
+        ("sentiment", filters.sentiment),
+        ("active_from", filters.active_from.isoformat() if filters.active_from else ""),
+        ("active_to", filters.active_to.isoformat() if filters.active_to else ""),
+        ("sort", "" if filters.sort == "recent" else filters.sort),
         ("q", " ".join(filters.query.split())[:MAX_QUERY]),
     ]
     return urlencode([(key, value) for key, value in pairs if value not in ("", None)])
@@ -60,7 +66,25 @@ def filters_from_query(query: str) -> InboxFilters:
         tag_id=_positive_int(params.get("tag", "")),
         sla=sla if sla in SLA_FILTERS else "",
         query=text,
+        priority=_priority(params.get("priority", "")),
+        sentiment=params.get("sentiment", "")
+        if params.get("sentiment") in Sentiment.values
+        else "",
+        active_from=_day(params.get("active_from", "")),
+        active_to=_day(params.get("active_to", "")),
+        sort=params.get("sort") if params.get("sort") in SORTS else "recent",
     )
+
+
+def _priority(raw: str) -> int | None:
+    return int(raw) if raw.isdecimal() and int(raw) in Priority.values else None
+
+
+def _day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 def normalize_query(query: str) -> str:

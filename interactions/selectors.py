@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMinute
 from django.http import Http404
 from django.utils import timezone
@@ -74,6 +74,11 @@ class InboxFilters:
     tag_id: int | None = None
     sla: str = ""  # "approaching", "breached", or "" for any (see interactions.sla)
     query: str = ""  # full-text search over messages, subjects and contacts
+    priority: int | None = None
+    sentiment: str = ""
+    active_from: date | None = None  # last activity on or after this day (site time zone)
+    active_to: date | None = None  # last activity on or before this day
+    sort: str = "recent"  # a key of SORTS
 
 
 @dataclass
@@ -138,10 +143,41 @@ def inbox_filter_q(
         condition &= Q(Exists(tagged))
     if filters.sla in SLA_FILTERS:
         condition &= sla_q(filters.sla, now=now, book=sla_book)
+    if filters.priority is not None:
+        condition &= Q(priority=filters.priority)
+    if filters.sentiment:
+        condition &= Q(sentiment=filters.sentiment)
+    if filters.active_from:
+        condition &= Q(last_activity_at__gte=_day_start(filters.active_from))
+    if filters.active_to:
+        condition &= Q(last_activity_at__lt=_day_start(filters.active_to + timedelta(days=1)))
     if filters.query:
         matching = search.matching_threads(Thread.objects.all(), filters.query)
         condition &= Q(pk__in=matching.values("pk"))
     return condition
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+# Sort orders besides newest activity. The default is paged by keyset; these by offset over
+# an already filtered set (one team's open threads, say), where sorting is cheap.
+SORTS = {
+    "recent": ("-last_activity_at", "-id"),
+    "waiting": (F("last_inbound_at").asc(nulls_last=True), "id"),
+    "priority": ("-priority", "-last_activity_at", "-id"),
+    "sla": (
+        F("first_response_due_at").asc(nulls_last=True),
+        F("resolution_due_at").asc(nulls_last=True),
+        "id",
+    ),
+}
+
+
+def _offset_cursor(cursor: str) -> int:
+    raw = cursor[1:] if cursor.startswith("o") else ""
+    return min(int(raw), 100_000) if raw.isdecimal() and len(raw) < 7 else 0
 
 
 def inbox_threads(
@@ -158,16 +194,22 @@ def inbox_threads(
     )
     if filters.query:
         threads = search.matching_threads(threads, filters.query)
-    after = decode_cursor(cursor)
-    if after is not None:
-        when, pk = after
-        threads = threads.filter(Q(last_activity_at__lt=when) | Q(last_activity_at=when, id__lt=pk))
-    rows = list(
-        threads.select_related("channel", "contact", "assignee", "team")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-        .order_by("-last_activity_at", "-id")[: page_size + 1]
+    threads = threads.select_related("channel", "contact", "assignee", "team").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
     )
-    next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else ""
+    if filters.sort in SORTS and filters.sort != "recent":
+        offset = _offset_cursor(cursor)
+        rows = list(threads.order_by(*SORTS[filters.sort])[offset : offset + page_size + 1])
+        next_cursor = f"o{offset + page_size}" if len(rows) > page_size else ""
+    else:
+        after = decode_cursor(cursor)
+        if after is not None:
+            when, pk = after
+            threads = threads.filter(
+                Q(last_activity_at__lt=when) | Q(last_activity_at=when, id__lt=pk)
+            )
+        rows = list(threads.order_by("-last_activity_at", "-id")[: page_size + 1])
+        next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else ""
     rows = rows[:page_size]
     sla_annotate(rows)
     found = search.snippets([t.pk for t in rows], filters.query) if filters.query else {}

@@ -8,7 +8,7 @@ import operator
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection
@@ -62,15 +62,12 @@ class Result:
     skipped: str = ""
     load_avg_1m: float | None = None
     budget_exhausted: bool = False
-    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
         """The figures the JSON report holds for one scenario, with its goals checked."""
         if self.skipped:
             return with_goals({"skipped": self.skipped, "target": self.target}, self.goals)
         extra = {"load_avg_1m": self.load_avg_1m}
-        if self.notes:
-            extra["notes"] = self.notes
         if self.figures is not None:
             return with_goals({**self.figures, "target": self.target, **extra}, self.goals)
         if self.budget_exhausted:
@@ -168,7 +165,11 @@ def _custom_row(result: Result, s: dict) -> tuple[str, ...]:
     def ms(key: str) -> str:
         return f"{s[key]:.1f}" if isinstance(s.get(key), int | float) else "-"
 
-    rates = [f"{s[k]:,.0f} {k.removesuffix('_per_s')}/s" for k in s if k.endswith("_per_s")]
+    rates = [
+        f"{s[k]:,.0f} {k.removesuffix('_per_s')}/s"
+        for k in ("requests_per_s", "messages_per_s", "offered_per_s")
+        if isinstance(s.get(k), int | float)
+    ]
     lag = s.get("lag_p95_ms")
     lag = f"lag p95 {lag:.0f} ms" if isinstance(lag, int | float) else ""
     return (result.name, ms("p50_ms"), ms("p95_ms"), ms("mean_ms"), "-",

@@ -11,7 +11,7 @@ from django.db.models import F, Func, IntegerField, Value
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.permissions import Role
 from accounts.tokens import api_token_create
 from interactions.models import DeliveryStatus, Direction, Message, MessageKind, Thread
@@ -192,7 +192,7 @@ def _search(ctx: BenchContext, word: str, label: str) -> Prepared:
 
     return Prepared(
         run=run_view,
-        target=f"{what} ({label}; {hits} threads on the page) as {marketer.email}",
+        target=f"{what} ({label}; {hits} on the page) as {marketer.email}",
         goals=SEARCH_GOALS,
         budget_s=SEARCH_BUDGET_S,
     )
@@ -213,7 +213,8 @@ def search_rare(ctx: BenchContext) -> Prepared:
 @scenario("api_threads_list")
 def api_threads_list(ctx: BenchContext) -> Prepared:
     """`GET /api/v1/threads/?team=&status=open` with a Bearer token, as the team's agent."""
-    # A token per run: the bench database keeps them, as a real account would keep its tokens.
+    # Only the hash is stored, so each run makes a token (and drops the previous run's).
+    ApiToken.objects.filter(user=ctx.agent, name="bench").delete()
     _token, raw = api_token_create(user=ctx.agent, name="bench")
     path = reverse("api-thread-list")
     data = {"team": ctx.team.pk, "status": "open"}

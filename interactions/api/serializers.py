@@ -203,3 +203,22 @@ class InboundApiMessageSerializer(serializers.Serializer):
     )
     subject = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     text = serializers.CharField(max_length=50000)
+
+
+class ReplyCreateSerializer(serializers.Serializer):
+    """A reply to the customer on the thread's channel; the key makes a retried POST send once."""
+
+    text = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    idempotency_key = serializers.CharField(max_length=64)
+    subject = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    cc = serializers.ListField(child=serializers.EmailField(), required=False, default=list)
+    bcc = serializers.ListField(child=serializers.EmailField(), required=False, default=list)
+    template = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    send_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        if not attrs["text"].strip() and not attrs["template"]:
+            raise serializers.ValidationError(
+                {"text": "Write a reply (or name an approved template)."}
+            )
+        return attrs

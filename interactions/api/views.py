@@ -16,6 +16,7 @@ from interactions.api.serializers import (
     InboundApiMessageSerializer,
     MessageSerializer,
     NoteCreateSerializer,
+    ReplyCreateSerializer,
     SavedReplySerializer,
     TagSerializer,
     ThreadSerializer,
@@ -26,6 +27,7 @@ from interactions.selectors import access_thread, thread_messages, visible_threa
 from interactions.services import threads as thread_services
 from interactions.services.events import inbound_event_store
 from interactions.services.messages import message_create_note
+from interactions.services.outbound import message_create_outbound
 
 
 class NewestActivityFirst(CursorPagination):
@@ -50,7 +52,7 @@ class ThreadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     pagination_class = NewestActivityFirst
     filterset_class = ThreadFilter
     permission_classes = [permissions.IsAuthenticated, HasPerm]
-    required_perms = {"partial_update": Perm.ASSIGN, "notes": Perm.REPLY}
+    required_perms = {"partial_update": Perm.ASSIGN, "notes": Perm.REPLY, "replies": Perm.REPLY}
     http_method_names = ["get", "patch", "post", "head", "options"]
 
     queryset = Thread.objects.none()  # for the schema; requests use get_queryset
@@ -119,6 +121,27 @@ class ThreadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             thread=thread, author=request.user, text=body.validated_data["text"]
         )
         return Response(MessageSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReplyCreateSerializer, responses={201: MessageSerializer})
+    @action(detail=True, methods=["post"])
+    def replies(self, request, pk=None):
+        """Reply to the customer; 201 with the stored reply (queued, or scheduled)."""
+        thread = self.get_object()
+        body = ReplyCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        reply = message_create_outbound(
+            thread=thread,
+            author=request.user,
+            text=data["text"],
+            idempotency_key=data["idempotency_key"],
+            cc=data["cc"],
+            bcc=data["bcc"],
+            subject=data["subject"],
+            template=data["template"],
+            send_at=data["send_at"],
+        )
+        return Response(MessageSerializer(reply).data, status=status.HTTP_201_CREATED)
 
     def paginate_queryset_plain(self, queryset, limit: int = 500):
         # A thread's messages come oldest first, whole (threads are short); capped for safety.

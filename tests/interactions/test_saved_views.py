@@ -321,3 +321,15 @@ def test_the_api_lists_own_and_team_views_with_counts(agent_a, team_a, agent_a_c
 
 def test_the_views_api_needs_a_signed_in_caller(client):
     assert client.get("/api/v1/views/").status_code in (401, 403)
+
+
+def test_the_new_filters_and_sort_survive_a_round_trip_through_a_saved_view():
+    from datetime import date
+
+    from interactions.inbox_query import filters_from_query, filters_to_query
+    from interactions.selectors import InboxFilters
+
+    filters = InboxFilters(status="open", priority=3, sentiment="negative",
+                           active_from=date(2026, 11, 1), active_to=date(2026, 11, 20), sort="sla")
+    assert filters_from_query(filters_to_query(filters)) == filters
+    assert filters_from_query("priority=9&sentiment=angry&active_from=never&sort=chaos") == InboxFilters()

@@ -199,7 +199,9 @@ def test_an_unknown_contact_is_a_friendly_404(marketer_client):
     assert "This page does not exist" in response.content.decode()
 
 
-def test_an_agent_assigns_tags_snoozes_and_notes_from_the_thread_page(agent_a_client, agent_a, team_a):
+def test_an_agent_assigns_tags_snoozes_and_notes_from_the_thread_page(
+    agent_a_client, agent_a, team_a
+):
     from interactions.models import ThreadEvent
 
     thread = ThreadFactory(team=team_a)
@@ -235,7 +237,9 @@ def test_resolving_from_the_thread_page_goes_back_to_the_inbox(agent_a_client, t
 def test_a_bad_action_changes_nothing_and_says_why(agent_a_client, team_a):
     thread = ThreadFactory(team=team_a)
     response = agent_a_client.post(
-        reverse("thread_action", args=[thread.pk]), {"action": "priority", "priority": "99"}, follow=True
+        reverse("thread_action", args=[thread.pk]),
+        {"action": "priority", "priority": "99"},
+        follow=True,
     )
     assert "Nothing changed" in response.content.decode()
     thread.refresh_from_db()
@@ -244,11 +248,15 @@ def test_a_bad_action_changes_nothing_and_says_why(agent_a_client, team_a):
 
 def test_actions_on_another_teams_thread_are_a_404(agent_a_client, team_b):
     thread = ThreadFactory(team=team_b)
-    response = agent_a_client.post(reverse("thread_action", args=[thread.pk]), {"action": "status", "status": "resolved"})
+    response = agent_a_client.post(
+        reverse("thread_action", args=[thread.pk]), {"action": "status", "status": "resolved"}
+    )
     assert response.status_code == 404
 
 
-def test_polling_an_unchanged_thread_is_a_204_and_a_change_re_renders_it(agent_a_client, team_a, django_assert_num_queries):
+def test_polling_an_unchanged_thread_is_a_204_and_a_change_re_renders_it(
+    agent_a_client, team_a, django_assert_num_queries
+):
     from interactions import live
 
     thread = ThreadFactory(team=team_a)
@@ -262,7 +270,9 @@ def test_polling_an_unchanged_thread_is_a_204_and_a_change_re_renders_it(agent_a
     assert changed.status_code == 200 and 'id="conversation"' in changed.content.decode()
 
 
-def test_a_new_inbound_message_changes_the_inbox_version(team_a, django_capture_on_commit_callbacks):
+def test_a_new_inbound_message_changes_the_inbox_version(
+    team_a, django_capture_on_commit_callbacks
+):
     from interactions import live
 
     before = live.inbox_version()
@@ -297,7 +307,10 @@ def test_bulk_assign_changes_only_threads_the_user_may_see(agent_a_client, agent
     )
 
     assert response.status_code == 302
-    assert all(t.assignee_id == agent_a.pk for t in type(mine[0]).objects.filter(pk__in=[t.pk for t in mine]))
+    assert all(
+        t.assignee_id == agent_a.pk
+        for t in type(mine[0]).objects.filter(pk__in=[t.pk for t in mine])
+    )
     other.refresh_from_db()
     assert other.assignee is None
 
@@ -306,8 +319,12 @@ def test_bulk_status_and_tag(marketer_client, team_a):
     threads = ThreadFactory.create_batch(2, team=team_a)
     tag = TagFactory(name="campaign")
     ids = [t.pk for t in threads]
-    marketer_client.post(reverse("inbox_bulk"), {"threads": ids, "action": "add_tag", "tag": tag.pk})
-    marketer_client.post(reverse("inbox_bulk"), {"threads": ids, "action": "status", "status": "resolved"})
+    marketer_client.post(
+        reverse("inbox_bulk"), {"threads": ids, "action": "add_tag", "tag": tag.pk}
+    )
+    marketer_client.post(
+        reverse("inbox_bulk"), {"threads": ids, "action": "status", "status": "resolved"}
+    )
     for thread in threads:
         thread.refresh_from_db()
         assert thread.status == "resolved" and list(thread.tags.all()) == [tag]
@@ -315,5 +332,79 @@ def test_bulk_status_and_tag(marketer_client, team_a):
 
 def test_bulk_without_a_value_changes_nothing(marketer_client, team_a):
     thread = ThreadFactory(team=team_a)
-    response = marketer_client.post(reverse("inbox_bulk"), {"threads": [thread.pk], "action": "status"}, follow=True)
+    response = marketer_client.post(
+        reverse("inbox_bulk"), {"threads": [thread.pk], "action": "status"}, follow=True
+    )
     assert "Select conversations and a value" in response.content.decode()
+
+
+def test_priority_mood_and_date_filters_combine(marketer_client, team_a):
+    now = timezone.now()
+    urgent_angry = ThreadFactory(
+        team=team_a, subject="Urgent and angry", priority=3, sentiment="negative"
+    )
+    ThreadFactory(team=team_a, subject="Urgent but calm", priority=3, sentiment="positive")
+    ThreadFactory(
+        team=team_a,
+        subject="Old urgent angry",
+        priority=3,
+        sentiment="negative",
+        last_activity_at=now - timedelta(days=40),
+    )
+    today = timezone.localdate().isoformat()
+
+    page = marketer_client.get(
+        reverse("inbox"), {"priority": 3, "sentiment": "negative", "active_from": today}
+    ).content.decode()
+
+    assert urgent_angry.subject in page
+    assert "Urgent but calm" not in page and "Old urgent angry" not in page
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("priority", ["High", "Normal", "Low"]),
+        ("waiting", ["Low", "Normal", "High"]),
+        ("recent", ["Normal", "High", "Low"]),
+    ],
+)
+def test_the_inbox_sorts_by_priority_waiting_time_or_activity(
+    marketer_client, team_a, sort, expected
+):
+    now = timezone.now()
+    ThreadFactory(
+        team=team_a,
+        subject="High",
+        priority=2,
+        last_activity_at=now - timedelta(hours=2),
+        last_inbound_at=now - timedelta(hours=2),
+    )
+    ThreadFactory(
+        team=team_a,
+        subject="Normal",
+        priority=1,
+        last_activity_at=now - timedelta(hours=1),
+        last_inbound_at=now - timedelta(hours=3),
+    )
+    ThreadFactory(
+        team=team_a,
+        subject="Low",
+        priority=0,
+        last_activity_at=now - timedelta(hours=3),
+        last_inbound_at=now - timedelta(hours=9),
+    )
+
+    response = marketer_client.get(reverse("inbox"), {"sort": sort})
+
+    assert [t.subject for t in response.context["page"].threads] == expected
+
+
+def test_sorted_pages_continue_with_an_offset_cursor(marketer_client, team_a):
+    threads = [ThreadFactory(team=team_a, priority=i % 4) for i in range(55)]
+    first = marketer_client.get(reverse("inbox"), {"sort": "priority"})
+    second = marketer_client.get(
+        reverse("inbox"), {"sort": "priority", "cursor": first.context["page"].next_cursor}
+    )
+    seen = [t.pk for t in first.context["page"].threads + second.context["page"].threads]
+    assert sorted(seen) == sorted(t.pk for t in threads) and len(set(seen)) == 55

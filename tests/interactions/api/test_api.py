@@ -240,3 +240,42 @@ def test_resolving_a_thread_records_resolved_at(agent_a, team_a):
     api_for(agent_a).patch(f"/api/v1/threads/{thread.pk}/", {"status": "resolved"}, format="json")
     thread.refresh_from_db()
     assert thread.status == ThreadStatus.RESOLVED and thread.resolved_at is not None
+
+
+def test_an_agent_replies_through_the_api_once_per_key(agent_a, team_a, django_capture_on_commit_callbacks):
+    channel = ChannelFactory(kind=ChannelKind.EMAIL, address="help@shop.example", provider="email")
+    thread = ThreadFactory(team=team_a, channel=channel, subject="Sizes")
+    ContactIdentityFactory(contact=thread.contact, value="kim@example.com")
+    client = api_for(agent_a)
+    body = {"text": "Size M runs small.", "idempotency_key": "crm-42", "cc": ["boss@example.com"]}
+
+    first = client.post(f"/api/v1/threads/{thread.pk}/replies/", body, format="json")
+    again = client.post(f"/api/v1/threads/{thread.pk}/replies/", body, format="json")
+
+    assert first.status_code == 201 and again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert Message.objects.filter(direction="outbound").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"idempotency_key": "k"}, "text"),
+        ({"text": "hi"}, "idempotency_key"),
+        ({"text": "hi", "idempotency_key": "k", "cc": ["not-an-email"]}, "cc"),
+    ],
+)
+def test_a_bad_reply_is_a_400_with_field_errors(agent_a, team_a, body, field):
+    thread = ThreadFactory(team=team_a)
+    response = api_for(agent_a).post(f"/api/v1/threads/{thread.pk}/replies/", body, format="json")
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_a_whatsapp_reply_outside_the_window_is_a_400_that_says_why(agent_a, team_a):
+    channel = ChannelFactory(kind=ChannelKind.WHATSAPP, address="+14155238886", provider="twilio")
+    thread = ThreadFactory(team=team_a, channel=channel, last_inbound_at=timezone.now() - timedelta(days=3))
+    response = api_for(agent_a).post(
+        f"/api/v1/threads/{thread.pk}/replies/", {"text": "Hello", "idempotency_key": "w1"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "24-hour" in str(response.json())
