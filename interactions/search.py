@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from interactions.models import ContactIdentity, Message, Thread
+from interactions.models import Contact, ContactIdentity, Message, Thread
 from interactions.normalize import InvalidIdentity, normalize_email, normalize_phone
 
 CONFIG = "simple"
@@ -64,14 +64,28 @@ def matching_threads(threads: QuerySet[Thread], query: str) -> QuerySet[Thread]:
         return threads
     by_identity = Q(contact_id__in=_identity_contacts(query))
     if is_postgres():
+        # Each source is its own index-driven id set (GIN on message text, thread subject,
+        # contact name); OR-ing the raw conditions instead would make PostgreSQL parse every
+        # thread's subject and contact name, which took seconds at 200k threads.
         tsquery = SearchQuery(query, config=CONFIG, search_type="websearch")
-        hits = Message.objects.annotate(v=SearchVector("text", config=CONFIG)).filter(
-            v=tsquery, thread_id=OuterRef("pk")
+        in_messages = (
+            Message.objects.annotate(v=SearchVector("text", config=CONFIG))
+            .filter(v=tsquery)
+            .values("thread_id")
         )
-        return threads.annotate(
-            _subject=SearchVector("subject", config=CONFIG),
-            _contact=SearchVector("contact__name", config=CONFIG),
-        ).filter(Exists(hits) | Q(_subject=tsquery) | Q(_contact=tsquery) | by_identity)
+        in_subjects = (
+            Thread.objects.annotate(v=SearchVector("subject", config=CONFIG))
+            .filter(v=tsquery)
+            .values("pk")
+        )
+        named = (
+            Contact.objects.annotate(v=SearchVector("name", config=CONFIG))
+            .filter(v=tsquery)
+            .values("pk")
+        )
+        return threads.filter(
+            Q(pk__in=in_messages) | Q(pk__in=in_subjects) | Q(contact_id__in=named) | by_identity
+        )
     fts = _fts5_query(query)
     if not fts:
         return threads.filter(by_identity)

@@ -380,8 +380,9 @@ def test_the_first_page_costs_the_same_queries_whatever_the_inbox_size(
     for _ in range(count):
         ThreadFactory(channel=channel, team=team_a, assignee=agent_b, tags=[tag])
 
-    # Team ids, the page of threads (channel, contact, assignee, team joined), their tags.
-    with django_assert_num_queries(3):
+    # Team ids, the page's thread ids, those threads (channel, contact, assignee, team
+    # joined), their tags.
+    with django_assert_num_queries(4):
         page = inbox_threads(user=agent_a, filters=InboxFilters())
         for thread in page.threads:
             assert thread.channel.kind and thread.contact.name and thread.assignee.email
