@@ -111,8 +111,10 @@ def measure(
     def over_budget() -> bool:
         return budget_s is not None and time.perf_counter() - begun > budget_s
 
+    warmed = 0
     for _ in range(warmup):
         run()
+        warmed += 1
         if over_budget():
             break
     timings, queries = [], []
@@ -128,7 +130,7 @@ def measure(
         timings.append(elapsed * 1000)
         queries.append(len(captured))
     return Result(
-        name=name, target=target, warmup=warmup, timings_ms=timings, queries=queries, goals=goals,
+        name=name, target=target, warmup=warmed, timings_ms=timings, queries=queries, goals=goals,
         load_avg_1m=load_avg_1m(), budget_exhausted=exhausted,
     )
 

@@ -170,7 +170,8 @@ class Child:
 
 
 def _database_url() -> str:
-    """The bench database as a DATABASE_URL for the processes started here."""
+    """The bench database as a DATABASE_URL for the processes started here (PostgreSQL over
+    TCP, or a SQLite file)."""
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{Path(db['NAME']).resolve()}"
