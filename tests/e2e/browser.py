@@ -124,6 +124,8 @@ class Browsers:
         page.fill("#id_password", password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(re.compile(r"/inbox/$"), timeout=2 * QUICK_MS)
+        # The keyboard shortcuts come from deferred scripts: wait for them before typing.
+        page.wait_for_load_state()
         return page
 
     def _console(self, who: str, page, message) -> None:

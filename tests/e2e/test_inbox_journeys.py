@@ -101,6 +101,7 @@ def test_a_marketer_filters_searches_and_bulk_assigns(browsers, live, marketer, 
     expect(page.locator("a.thread-row")).to_have_count(4)
     page.get_by_role("navigation", name="Status").get_by_role("link", name="Open").click()
     expect(page).to_have_url(re.compile(r"status=open.*channel=sms|channel=sms.*status=open"))
+    page.wait_for_load_state()  # the shortcuts below come from deferred scripts
     expect(page.locator("a.thread-row")).to_have_count(3)
     expect(row(page, "Pia Resolved")).to_have_count(0)
 
@@ -129,6 +130,7 @@ def test_a_marketer_filters_searches_and_bulk_assigns(browsers, live, marketer, 
 
     expect(toast(page, "Updated 2 conversations.")).to_be_visible()
     expect(page).to_have_url(re.compile(r"q=parcel"))  # back on the same search
+    page.wait_for_load_state()
     for name in ("Nora Quinn", "Omar Reyes"):
         expect(row(page, name).locator('.avatar[title="Alice Agent"]')).to_be_visible()
     with live.db():
@@ -179,6 +181,8 @@ def test_an_agent_answers_with_a_saved_reply_and_resolves_by_keyboard(
     expect(row(page, "Priya Patel").locator("a.thread-row")).to_have_class(re.compile("is-cursor"))
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/inbox/threads/{thread.pk}/$"))
+    # The URL changes before the deferred composer script has wired the picker.
+    expect(page.locator("#composer[data-wired]")).to_have_count(1)
 
     page.locator("[data-saved-reply]").select_option(label="Order on its way (/onway)")
     expect(page.locator("[data-reply]")).to_have_value(expected)
@@ -198,6 +202,7 @@ def test_an_agent_answers_with_a_saved_reply_and_resolves_by_keyboard(
     assert expected in mail.outbox[0].body
 
     # e resolves (focus is on the page, not in a text box) and goes back to the inbox.
+    page.wait_for_load_state()
     page.keyboard.press("e")
     expect(page).to_have_url(re.compile(r"/inbox/$"))
     expect(toast(page, "Resolved.")).to_be_visible()
