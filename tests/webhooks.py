@@ -94,3 +94,36 @@ def sns_post(client, path: str, sns_message: dict, *, auth: str | None = ANYMAIL
     return client.post(
         path, json.dumps(sns_message), content_type="text/plain; charset=UTF-8", headers=headers
     )
+
+
+def twilio_sms_params(
+    *,
+    sid: str,
+    body: str = "Where is my order #1042?",
+    sender: str = "+447700900123",
+    to: str = "+14155550100",
+    **extra,
+) -> dict:
+    """The parameters Twilio documents for an incoming message webhook."""
+    return {
+        "ToCountry": "US",
+        "ToState": "CA",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "ToCity": "SAN FRANCISCO",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": body,
+        "FromCountry": "GB",
+        "To": to,
+        "ToZip": "94105",
+        "NumSegments": "1",
+        "MessageSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "ApiVersion": "2010-04-01",
+        **extra,
+    }

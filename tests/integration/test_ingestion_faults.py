@@ -25,7 +25,7 @@ from twilio.request_validator import RequestValidator
 from interactions.models import ChannelKind, EventStatus, InboundEvent, Message, Thread
 from tests.factories import ChannelFactory, TeamFactory
 from tests.integration.slow_adapter import STARTED
-from tests.webhooks import TWILIO_TOKEN
+from tests.webhooks import TWILIO_TOKEN, twilio_sms_params
 
 pytestmark = [
     pytest.mark.integration,
@@ -53,28 +53,7 @@ def sms_channel(ingestion_stack):
 
 def inbound_sms(body: str, sender: str = "+447700900123") -> dict:
     """The parameters Twilio sends for an incoming SMS, with a fresh MessageSid."""
-    sid = f"SM{uuid.uuid4().hex}"
-    return {
-        "ToCountry": "US",
-        "ToState": "CA",
-        "SmsMessageSid": sid,
-        "NumMedia": "0",
-        "ToCity": "SAN FRANCISCO",
-        "FromZip": "",
-        "SmsSid": sid,
-        "FromState": "",
-        "SmsStatus": "received",
-        "FromCity": "",
-        "Body": body,
-        "FromCountry": "GB",
-        "To": SMS_NUMBER,
-        "ToZip": "94105",
-        "NumSegments": "1",
-        "MessageSid": sid,
-        "AccountSid": "AC" + "0" * 32,
-        "From": sender,
-        "ApiVersion": "2010-04-01",
-    }
+    return twilio_sms_params(sid=f"SM{uuid.uuid4().hex}", body=body, sender=sender, to=SMS_NUMBER)
 
 
 def post_sms(stack, params: dict) -> requests.Response:

@@ -19,7 +19,7 @@ from interactions.models import (
 )
 from interactions.services.events import inbound_event_process, inbound_event_store
 from tests.factories import ChannelFactory, MessageFactory, ThreadFactory
-from tests.webhooks import TWILIO_TOKEN, twilio_post
+from tests.webhooks import TWILIO_TOKEN, twilio_post, twilio_sms_params
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,29 +50,7 @@ def whatsapp_channel(team_a):
 def inbound_sms(
     sid="SM" + "a" * 32, body="Where is my order #1042?", sender="+447700900123", **extra
 ):
-    # The parameters Twilio documents for an incoming message webhook.
-    return {
-        "ToCountry": "US",
-        "ToState": "CA",
-        "SmsMessageSid": sid,
-        "NumMedia": "0",
-        "ToCity": "SAN FRANCISCO",
-        "FromZip": "",
-        "SmsSid": sid,
-        "FromState": "",
-        "SmsStatus": "received",
-        "FromCity": "",
-        "Body": body,
-        "FromCountry": "GB",
-        "To": SMS_NUMBER,
-        "ToZip": "94105",
-        "NumSegments": "1",
-        "MessageSid": sid,
-        "AccountSid": "AC" + "0" * 32,
-        "From": sender,
-        "ApiVersion": "2010-04-01",
-        **extra,
-    }
+    return twilio_sms_params(sid=sid, body=body, sender=sender, to=SMS_NUMBER, **extra)
 
 
 def test_a_signed_sms_opens_a_thread_for_the_sender(client, sms_channel, team_a):
