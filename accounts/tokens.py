@@ -44,8 +44,8 @@ def api_token_revoke(*, token: ApiToken, actor: User, request=None) -> None:
 
 def api_token_user(raw: str) -> User | None:
     """The active user a raw token belongs to, or None (unknown, revoked, malformed)."""
-    parts = raw.split("_")
-    if len(parts) < 3 or parts[0] != "cxh":
+    parts = raw.split("_", 2)  # the secret itself may contain "_"
+    if len(parts) < 3 or parts[0] != "cxh" or not parts[2]:
         return None
     token = (
         ApiToken.objects.select_related("user")
