@@ -188,6 +188,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # CONN_HEALTH_CHECKS still replaces a connection that went bad.
 CELERY_DB_REUSE_MAX = 200
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# The queue inbound processing (the drain of stored provider events) goes to; empty: the
+# default queue. A queue of its own lets dedicated workers ingest (`celery worker -Q ingest`).
+INGEST_QUEUE = env.str("INGEST_QUEUE", default="")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers an unacknowledged task after the visibility timeout; keep it above the
 # longest task so a slow task is not run twice while still running.

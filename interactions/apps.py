@@ -14,7 +14,7 @@ class InteractionsConfig(AppConfig):
             tasks,  # noqa: F401  (installs the event enqueuer)
         )
         from interactions.channels.email import anymail_receivers  # noqa: F401  (inbound mail)
-        from interactions.models import BusinessHours, SlaPolicy, Tag, ThreadEvent
+        from interactions.models import BusinessHours, Channel, Rule, SlaPolicy, Tag, ThreadEvent
         from interactions.services import media, rules
         from interactions.signals import message_received
 
@@ -25,8 +25,9 @@ class InteractionsConfig(AppConfig):
         post_save.connect(
             rules.on_thread_event, sender=ThreadEvent, dispatch_uid="interactions.rules"
         )
-        # The cached choice lists (teams, tags, people, SLA policies) are rebuilt after changes.
-        for model in (Team, User, Tag, SlaPolicy, BusinessHours):
+        # The cached choice lists (teams, tags, people, SLA policies) and the configuration the
+        # workers keep (channels, rules) are rebuilt after changes.
+        for model in (Team, User, Tag, SlaPolicy, BusinessHours, Channel, Rule):
             for signal in (post_save, post_delete):
                 signal.connect(
                     choices.changed, sender=model, dispatch_uid=f"choices.{model.__name__}"

@@ -13,6 +13,8 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 
+from cx_hub.cache_client import cache_key, redis_client
+
 INBOX_KEY = "live:inbox"
 PRESENCE_TTL_S = 15
 
@@ -21,22 +23,35 @@ def _thread_key(thread_id: int) -> str:
     return f"live:thread:{thread_id}"
 
 
-def _bump(key: str) -> None:
-    try:
-        cache.incr(key)
-    except ValueError:  # not set yet (or evicted): start from a fresh, unguessable point
-        cache.set(key, int(time.time() * 1000), timeout=None)
+def _bump(*keys: str) -> None:
+    """Increment each key's version; a key not set yet (or evicted) starts from a fresh,
+    unguessable point (the time in ms), so a page never mistakes a new counter for its own."""
+    start = int(time.time() * 1000)
+    client = redis_client()
+    if client is not None:
+        # One round trip for all keys: SET NX, then INCR, each.
+        with client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                full = cache_key(key)
+                pipe.set(full, start, nx=True)
+                pipe.incr(full)
+            pipe.execute()
+        return
+    for key in keys:
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, start, timeout=None)
 
 
 def changed(thread_id: int | None = None) -> None:
-    """Mark the inbox (and one thread) as changed once the current transaction commits."""
+    """Mark the inbox (and one thread) as changed once the current transaction commits.
 
-    def bump():
-        _bump(INBOX_KEY)
-        if thread_id is not None:
-            _bump(_thread_key(thread_id))
-
-    transaction.on_commit(bump)
+    Best effort: should the cache be down, the change is logged and the pages catch up on
+    their next change or reload; it never fails the work that committed.
+    """
+    keys = (INBOX_KEY,) if thread_id is None else (INBOX_KEY, _thread_key(thread_id))
+    transaction.on_commit(lambda: _bump(*keys), robust=True)
 
 
 def inbox_version() -> int:

@@ -5,7 +5,8 @@ Receivers only enqueue work. `message_received` is sent on commit of the ingest 
 
 from django.dispatch import Signal
 
-# sender=Message class; kwargs: message, thread, created_thread (bool)
+# sender=Message class; kwargs: message, thread, created_thread (bool), attachments (int:
+# how many came with the message)
 message_received = Signal()
 # sender=Thread class; kwargs: thread, actor (None for automatic)
 thread_resolved = Signal()

@@ -59,7 +59,7 @@ def policy_schedule(policy: SlaPolicy | None) -> Schedule:
         return always_open()
 
 
-def _active_policies() -> dict[int, SlaPolicy]:
+def active_sla_policies() -> dict[int, SlaPolicy]:
     active = SlaPolicy.objects.filter(is_active=True).select_related("business_hours")
     return {p.priority: p for p in active}
 
@@ -73,7 +73,7 @@ class SlaBook:
 
     @classmethod
     def load(cls) -> SlaBook:
-        return cls(policies=choices.cached("sla_policies", _active_policies))
+        return cls(policies=choices.cached("sla_policies", active_sla_policies))
 
     def policy(self, priority: int) -> SlaPolicy | None:
         return self.policies.get(priority)

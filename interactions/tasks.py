@@ -1,5 +1,6 @@
 """Celery doorways into the interactions services: ids in, one service call, retry policy."""
 
+from celery import current_app as app
 from celery import shared_task
 from django.conf import settings
 
@@ -21,16 +22,62 @@ def process_inbound_event(event_id: int) -> str:
     return events.inbound_event_process(event_id=event_id)
 
 
+@shared_task(
+    name="interactions.drain_inbound_events",
+    autoretry_for=(events.RetryLater,),  # the database is out of reach
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=None,
+    ignore_result=True,
+)
+def drain_inbound_events() -> dict:
+    """Process pending events, oldest first, until none is left (services.events)."""
+    delivery = drain_inbound_events.request.delivery_info or {}
+    queue = delivery.get("routing_key") or _ingest_queue()
+    events.drain_started(queue=queue)
+    counts = events.inbound_events_drain()
+    if counts.pop("budget_spent", 0):
+        # More to do: carry on in a fresh task, after whatever else is queued.
+        request_drain(queue=queue)
+    return dict(counts)
+
+
+def _ingest_queue() -> str:
+    return settings.INGEST_QUEUE or app.conf.task_default_queue
+
+
+def request_drain(queue: str | None = None) -> bool:
+    """Ask for a drain on `queue` (INGEST_QUEUE by default), unless one already waits there;
+    True if one was published."""
+    queue = queue or _ingest_queue()
+    return events.drain_request(lambda: drain_inbound_events.apply_async(queue=queue), queue=queue)
+
+
+def enqueue_event(event_id: int) -> None:
+    """How a stored event reaches the workers: a drain request, or with tasks run in-process
+    (no broker), processing right away."""
+    if app.conf.task_always_eager:
+        process_inbound_event.delay(event_id)
+    else:
+        request_drain()
+
+
 @shared_task(name="interactions.sweep_inbound_events", ignore_result=True)
 def sweep_inbound_events() -> int:
-    """Re-enqueue events left pending (a broker outage, a lost task)."""
+    """Request a drain for events left pending (a broker outage, a lost task, a backoff)."""
     stalled = events.inbound_events_stalled(older_than_s=settings.INBOUND_SWEEP_AFTER_S)
-    for event_id in stalled:
-        events.enqueue_processing(event_id)
+    if stalled:
+        if app.conf.task_always_eager:
+            for event_id in stalled:
+                events.enqueue_processing(event_id)
+        else:
+            events.drain_started(queue=_ingest_queue())  # a pending request may be lost
+            request_drain()
     return len(stalled)
 
 
-events.set_enqueuer(lambda event_id: process_inbound_event.delay(event_id))
+events.set_enqueuer(enqueue_event)
 
 
 @shared_task(name="interactions.wake_snoozed_threads", ignore_result=True)

@@ -72,6 +72,10 @@ def clear_cache() -> None:
     """Empty this test process's cache; on Redis only its own keys (never FLUSHDB)."""
     from django.core.cache import cache
 
+    from interactions import choices
+
+    choices.local_clear()  # the process-local copies of configuration rows
+
     if not django_settings.REDIS_URL:
         cache.clear()
         return

@@ -6,19 +6,17 @@ and that dies with the bench if the bench is killed. Both need REDIS_URL: withou
 in-process, there is no queue to measure, and they report themselves skipped.
 
 What they leave behind is removed afterwards: the bench SMS channel stays (created once), its
-threads, the bench senders' contacts, the events and the tasks they queued are deleted, so a
-rerun starts from the same data. Redis should be one the bench may use (a database of its own,
-e.g. redis://127.0.0.1:6379/0): webhook_accept's tasks go to the queue the settings name and are
-taken out of it again by id; ingest_throughput uses a queue of its own.
+threads, the bench senders' contacts, the events and the queue of the run's own that the drain
+requests went to are deleted, so a rerun starts from the same data. Redis should be one the
+bench may use (a database of its own, e.g. redis://127.0.0.1:6379/0).
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import ctypes
-import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -184,12 +182,18 @@ def _database_url() -> str:
 
 
 def _child_env(**extra: str) -> dict[str, str]:
+    """The processes run as deployed: DEBUG off (it keeps every SQL statement in memory and
+    checks more on every request), with what production settings require; plain HTTP on
+    loopback, as behind a TLS-terminating proxy."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cx_hub.settings",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
-        "DEBUG": "true",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
@@ -387,31 +391,11 @@ def _redis():
     return redis.Redis.from_url(settings.REDIS_URL)
 
 
-def drop_queued_tasks(queue: str, event_ids: set[int]) -> int:
-    """Take the bench's process_inbound_event tasks for `event_ids` out of `queue`, by id.
-
-    Nothing else in the queue is touched. kombu keeps a Redis list per queue (and one per
-    priority step, `<queue>\\x06\\x16<n>`), each item a JSON message whose body is base64 JSON
-    `[args, kwargs, embed]`.
-    """
-    client = _redis()
-    removed = 0
-    keys = [queue, *(f"{queue}\x06\x16{step}" for step in (1, 2, 3, 4, 5, 6, 7, 8, 9))]
-    for key in keys:
-        for raw in client.lrange(key, 0, -1):
-            try:
-                message = json.loads(raw)
-                if message["headers"].get("task") != "interactions.process_inbound_event":
-                    continue
-                body = message["body"]
-                if message.get("properties", {}).get("body_encoding") == "base64":
-                    body = base64.b64decode(body)
-                args = json.loads(body)[0]
-            except (ValueError, KeyError, TypeError, IndexError):
-                continue
-            if args and args[0] in event_ids:
-                removed += client.lrem(key, 1, raw)
-    return removed
+def _delete_queue(queue: str) -> None:
+    """A run's own queue, its kombu bindings and its drain-request key."""
+    with contextlib.suppress(Exception):
+        _redis().delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    cache.delete(f"{event_services.KICK_KEY}:{queue}")
 
 
 # --- webhook_accept ----------------------------------------------------------------------------
@@ -512,7 +496,9 @@ def webhook_accept_measure(
     args = [sys.executable, "-m", "gunicorn", "cx_hub.wsgi", "-b", f"fd://{listener.fileno()}"]
     args += ["-w", str(GUNICORN_WORKERS), "--worker-class", "gthread"]
     args += ["--threads", str(GUNICORN_THREADS), "--no-control-socket", "--graceful-timeout", "5"]
-    env = _child_env(TWILIO_AUTH_TOKEN=BENCH_TWILIO_TOKEN, PUBLIC_BASE_URL=base)
+    # The drains the webhooks request go to a queue of the run's own, removed afterwards.
+    queue = f"cxhub-bench-web-{run_id}"
+    env = _child_env(TWILIO_AUTH_TOKEN=BENCH_TWILIO_TOKEN, PUBLIC_BASE_URL=base, INGEST_QUEUE=queue)
     web = None
     ok = False
     try:
@@ -545,7 +531,7 @@ def webhook_accept_measure(
             **cpu,
             "load_avg_1m_before": load_before,
             "server": f"gunicorn -w {GUNICORN_WORKERS} gthread --threads {GUNICORN_THREADS}, "
-            "DEBUG=true",
+            "DEBUG=false",
         }
     finally:
         with contextlib.suppress(OSError):
@@ -554,9 +540,7 @@ def webhook_accept_measure(
             web.stop()
             if not ok:
                 sys.stderr.write(f"gunicorn log ({web.log}) ends:\n{web.tail()}\n")
-        ids = set(_bench_events().values_list("pk", flat=True))
-        if ids:
-            drop_queued_tasks(settings.CELERY_TASK_DEFAULT_QUEUE, ids)
+        _delete_queue(queue)
         remove_bench_rows(channel)
         if ok:
             shutil.rmtree(logs, ignore_errors=True)
@@ -663,7 +647,7 @@ def ingest_measure(
     backlog: int = INGEST_EVENTS, paced: int = INGEST_LAG_EVENTS, rate: float = INGEST_LAG_RATE
 ) -> dict:
     """Celery workers processing stored events: a backlog's drain rate, then the lag at `rate`."""
-    from interactions.tasks import process_inbound_event
+    from interactions.tasks import request_drain
 
     channel = bench_sms_channel()
     remove_bench_rows(channel)  # an interrupted run's leftovers
@@ -675,9 +659,7 @@ def ingest_measure(
     # A queue of the run's own: no other worker on this Redis takes the bench's tasks.
     args += ["-Q", queue, "-n", f"bench-{run_id}@%h"]
     original = event_services._enqueue
-    event_services.set_enqueuer(
-        lambda event_id: process_inbound_event.apply_async((event_id,), queue=queue)
-    )
+    event_services.set_enqueuer(lambda event_id: request_drain(queue=queue))
     worker = None
     ok = False
     try:
@@ -730,7 +712,7 @@ def ingest_measure(
             **cpu,
             "load_avg_1m_before": load_before,
             "worker": f"celery worker -c {WORKER_CONCURRENCY} --prefetch-multiplier "
-            f"{WORKER_PREFETCH} (prefork), DEBUG=true",
+            f"{WORKER_PREFETCH} (prefork), DEBUG=false",
         }
     finally:
         event_services.set_enqueuer(original)
@@ -738,8 +720,7 @@ def ingest_measure(
             worker.stop()
             if not ok:
                 sys.stderr.write(f"worker log ({worker.log}) ends:\n{worker.tail()}\n")
-        with contextlib.suppress(Exception):
-            _redis().delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        _delete_queue(queue)
         remove_bench_rows(channel)
         if ok:
             shutil.rmtree(logs, ignore_errors=True)

@@ -29,6 +29,8 @@ class InboundEvent(models.Model):
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # No worker takes the event before this: it waits out the backoff of a failed attempt.
+    not_before = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -46,6 +48,12 @@ class InboundEvent(models.Model):
                 fields=["status", "received_at"],
                 condition=~models.Q(status="processed"),
                 name="inbound_event_backlog_idx",
+            ),
+            # Workers take pending events oldest first (events.inbound_event_process_next).
+            models.Index(
+                fields=["id"],
+                condition=models.Q(status="pending"),
+                name="inbound_event_pending_idx",
             ),
         ]
 

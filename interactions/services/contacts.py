@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -12,6 +14,9 @@ from accounts.services import audit_record
 from interactions.models import Contact, ContactIdentity, Thread
 from interactions.normalize import InvalidIdentity, normalize_identity
 from interactions.types import Identity
+
+# "Last seen" is kept to this resolution (contact_touch).
+TOUCH_RESOLUTION = timedelta(minutes=1)
 
 
 def _live(contact: Contact) -> Contact:
@@ -41,33 +46,37 @@ def contact_resolve(*, identities: list[Identity], name: str = "") -> Contact:
     for _attempt in range(3):
         existing = {
             (i.kind, i.value): i
-            for i in ContactIdentity.objects.select_related("contact__merged_into").filter(
-                _identity_filter(normalized)
-            )
+            for i in ContactIdentity.objects.select_related("contact__merged_into")
+            .filter(_identity_filter(normalized))
+            .order_by()
         }
         if existing:
             contact = _live(next(iter(existing.values())).contact)
         else:
             contact = Contact(name=name[:200])
+        missing = [i for i in normalized if (i.kind, i.value) not in existing]
+        if contact.pk is not None and not missing:
+            break  # the usual case: someone we know, nothing to write
         try:
             with transaction.atomic():
                 if contact.pk is None:
                     contact.save()
-                for identity in normalized:
-                    if (identity.kind, identity.value) not in existing:
-                        ContactIdentity.objects.create(
-                            contact=contact,
-                            kind=identity.kind,
-                            value=identity.value,
-                            display=identity.display[:255],
-                        )
+                for identity in missing:
+                    ContactIdentity.objects.create(
+                        contact=contact,
+                        kind=identity.kind,
+                        value=identity.value,
+                        display=identity.display[:255],
+                    )
         except IntegrityError:
             continue  # someone created one of these identities meanwhile: read again
-        if name and not contact.name:
-            contact.name = name[:200]
-            contact.save(update_fields=["name"])
-        return contact
-    raise IntegrityError("Could not resolve the contact after 3 attempts.")
+        break
+    else:
+        raise IntegrityError("Could not resolve the contact after 3 attempts.")
+    if name and not contact.name:
+        contact.name = name[:200]
+        contact.save(update_fields=["name"])
+    return contact
 
 
 def _identity_filter(identities: list[Identity]) -> Q:
@@ -78,8 +87,15 @@ def _identity_filter(identities: list[Identity]) -> Q:
 
 
 def contact_touch(*, contact: Contact, at=None) -> None:
+    """Record that the contact was seen at `at` (never moving the time back).
+
+    To the minute: a customer typing a burst of messages costs one write, not one each.
+    """
     at = at or timezone.now()
+    if contact.last_seen_at is not None and contact.last_seen_at > at - TOUCH_RESOLUTION:
+        return
     Contact.objects.filter(pk=contact.pk).exclude(last_seen_at__gte=at).update(last_seen_at=at)
+    contact.last_seen_at = at
 
 
 @transaction.atomic

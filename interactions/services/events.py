@@ -1,20 +1,32 @@
 """Provider deliveries: stored before they are acknowledged, processed exactly once.
 
-`inbound_event_store` is all a webhook does besides verifying; `inbound_event_process` is all the
+`inbound_event_store` is all a webhook does besides verifying; `inbound_events_drain` is all the
 worker does. A re-delivery hits the (provider, provider_event_id) unique constraint and changes
 nothing; a message inside an event is inserted once whatever happens to the event.
+
+Workers do not get a task per event: a stored event requests a drain (at most one drain task
+waits in the queue at a time), and a drain takes pending events oldest first, each in a
+transaction of its own that begins by locking the event (SKIP LOCKED, so concurrent drains
+take different events, and a worker that dies lets go of its event with its session). A
+failed attempt backs off (`not_before`). The processing transactions commit asynchronously on
+PostgreSQL (`synchronous_commit = off`): a server crash can only take back processing, whose
+event is then still pending and is processed again; the event was stored synchronously.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from cx_hub.cache_client import cache_key, redis_client
 from interactions.channels.base import ParseError
 from interactions.channels.registry import get_adapter
 from interactions.models import EventStatus, InboundEvent
@@ -30,8 +42,16 @@ from interactions.types import CallUpdate, InboundMessage, StatusUpdate
 
 log = logging.getLogger(__name__)
 
-# Task retries for transient failures (database down, broker hiccups).
+# Attempts at an event that keeps hitting transient failures before it is marked failed.
 MAX_ATTEMPTS = 8
+# Events a drain processes before handing over to a fresh task (other tasks get their turn).
+DRAIN_BUDGET = 2000
+# A stored event asks for a drain unless one is already waiting (this key, set on request and
+# cleared when a drain starts, expires by itself should a requested drain be lost).
+KICK_KEY = "ingest:drain-requested"
+KICK_TTL_S = 5
+# Backoff between attempts at an event that hit a transient failure (seconds, capped).
+RETRY_BASE_S, RETRY_MAX_S = 2, 300
 # Attempts before receipts for messages we never knew are given up (sent outside CX Hub).
 UNKNOWN_RECEIPT_ATTEMPTS = 4
 
@@ -54,6 +74,32 @@ def enqueue_processing(event_id: int) -> None:
         log.warning("Could not enqueue inbound event %s; the sweeper will retry it.", event_id)
 
 
+def drain_request(publish: Callable[[], object], *, queue: str) -> bool:
+    """Ask for a drain on `queue`: `publish` one unless one is requested there and not yet
+    started. One cache round trip per stored event, and a publish only now and then, however
+    many webhooks arrive. True when this call published.
+    """
+    key = f"{KICK_KEY}:{queue}"
+    client = redis_client()
+    if client is not None:
+        requested = client.set(cache_key(key), 1, nx=True, ex=KICK_TTL_S)
+    else:
+        requested = cache.add(key, 1, timeout=KICK_TTL_S)
+    if not requested:
+        return False
+    try:
+        publish()
+    except Exception:
+        cache.delete(key)  # let the next event try again
+        raise
+    return True
+
+
+def drain_started(*, queue: str) -> None:
+    """A drain is starting on `queue`: events stored from now on must request another one."""
+    cache.delete(f"{KICK_KEY}:{queue}")
+
+
 def inbound_event_store(
     *,
     provider: str,
@@ -63,16 +109,14 @@ def inbound_event_store(
     headers: dict | None = None,
 ) -> tuple[InboundEvent, bool]:
     """Store one delivery (or find its earlier copy); enqueue processing once it commits."""
-    try:
-        with transaction.atomic():
-            event = InboundEvent.objects.create(
-                provider=provider,
-                provider_event_id=provider_event_id[:255],
-                payload=payload or {},
-                raw=raw,
-                headers=headers or {},
-            )
-    except IntegrityError:
+    event = InboundEvent(
+        provider=provider,
+        provider_event_id=provider_event_id[:255],
+        payload=payload or {},
+        raw=raw,
+        headers=headers or {},
+    )
+    if not _insert_if_new(event):
         return InboundEvent.objects.get(
             provider=provider, provider_event_id=provider_event_id[:255]
         ), False
@@ -80,16 +124,111 @@ def inbound_event_store(
     return event, True
 
 
+def _insert_if_new(event: InboundEvent) -> bool:
+    """Insert `event` unless its (provider, provider_event_id) is stored; True if inserted.
+
+    One statement, INSERT … ON CONFLICT DO NOTHING RETURNING id (PostgreSQL, SQLite 3.35+),
+    where the ORM would need a savepoint around its INSERT to survive the duplicate: this runs
+    on every webhook, inside the request's transaction.
+    """
+    fields = [f for f in InboundEvent._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(event, add=True), connection) for f in fields]
+    sql = (
+        f"INSERT INTO {quote(InboundEvent._meta.db_table)} ({columns}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        "ON CONFLICT (provider, provider_event_id) DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    event.pk = row[0]
+    event._state.adding = False
+    return True
+
+
 class RetryLater(Exception):
     """Processing hit something transient; the task retries with backoff."""
+
+    def __init__(self, message: str = "", *, event_id: int | None = None) -> None:
+        super().__init__(message)
+        self.event_id = event_id  # None: no event was reached (the database is down)
+
+
+def inbound_events_drain(*, budget: int = DRAIN_BUDGET) -> Counter:
+    """Process pending events, oldest first, until none is left or `budget` are done.
+
+    Returns the counts by outcome; `counts["budget_spent"]` tells the caller to carry on in a
+    fresh task. Raises RetryLater when the database cannot be reached.
+    """
+    counts: Counter = Counter()
+    for _ in range(budget):
+        outcome = inbound_event_process_next()
+        if outcome is None:
+            return counts
+        counts[outcome] += 1
+    counts["budget_spent"] = 1
+    return counts
+
+
+def inbound_event_process_next() -> str | None:
+    """Claim and process the oldest pending event that no one holds and that is not backing
+    off; its outcome, or None when there is none.
+
+    The claim is the row lock of the event's own processing transaction (SKIP LOCKED): no
+    lease to expire, and a worker that dies lets go of its event with its session. A transient
+    failure postpones the event with backoff instead of raising.
+    """
+    try:
+        outcome, event_id = _process(_lock_next)
+    except RetryLater as exc:
+        if exc.event_id is None:
+            raise
+        _postpone(exc.event_id)
+        return "retry"
+    return None if event_id is None else outcome
+
+
+def _lock_next() -> InboundEvent | None:
+    now = timezone.now()
+    claimable = InboundEvent.objects.filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now), status=EventStatus.PENDING
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        claimable = claimable.select_for_update(skip_locked=True)
+    return claimable.order_by("pk").first()
 
 
 def _lock(event_id: int) -> InboundEvent | None:
     events = InboundEvent.objects.filter(pk=event_id).exclude(status=EventStatus.PROCESSED)
     if connection.features.has_select_for_update_skip_locked:
         # Another worker holding the row is processing it right now: leave it to them.
-        return events.select_for_update(skip_locked=True).first()
-    return events.first()
+        events = events.select_for_update(skip_locked=True)
+    return next(iter(events.order_by()[:1]), None)
+
+
+def _postpone(event_id: int) -> None:
+    """Back off before the next attempt; give up after MAX_ATTEMPTS."""
+    event = InboundEvent.objects.filter(pk=event_id).only("attempts", "error").first()
+    if event is None:
+        return
+    if event.attempts >= MAX_ATTEMPTS:
+        _fail(event_id, f"Gave up after {event.attempts} attempts: {event.error}", count=False)
+        return
+    delay = min(RETRY_MAX_S, RETRY_BASE_S**event.attempts) * random.uniform(0.8, 1.2)
+    InboundEvent.objects.filter(pk=event_id, status=EventStatus.PENDING).update(
+        not_before=timezone.now() + timedelta(seconds=delay)
+    )
+
+
+def _commit_asynchronously() -> None:
+    # Safe for processing only: see the module docstring.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def inbound_event_process(*, event_id: int) -> str:
@@ -98,13 +237,21 @@ def inbound_event_process(*, event_id: int) -> str:
     Idempotent: a processed event is skipped; a half-done one (worker killed) is redone in full,
     and the message-level unique constraints keep every message single. A receipt for a message
     we do not know (yet) never holds back the customer messages delivered beside it: it gets its
-    own savepoint, and the event is retried a few times for it alone.
+    own savepoint, and the event is retried a few times for it alone. Raises RetryLater for a
+    transient failure.
     """
+    return _process(lambda: _lock(event_id), event_id=event_id)[0]
+
+
+def _process(lock, *, event_id: int | None = None) -> tuple[str, int | None]:
+    """Lock an event with `lock()` and apply it, in one transaction; (outcome, its id)."""
     try:
         with transaction.atomic():
-            event = _lock(event_id)
+            _commit_asynchronously()
+            event = lock()
             if event is None:
-                return "skipped"
+                return "skipped", None
+            event_id = event.pk
             attempts = event.attempts + 1
             adapter = get_adapter(event.provider)
             if adapter is None:
@@ -112,7 +259,7 @@ def inbound_event_process(*, event_id: int) -> str:
             unknown = []
             for item in adapter.parse(event.payload, event.raw):
                 if isinstance(item, InboundMessage):
-                    message_create_inbound(inbound=item)
+                    message_create_inbound(inbound=item, received_at=event.received_at)
                     continue
                 try:
                     with transaction.atomic():
@@ -139,13 +286,18 @@ def inbound_event_process(*, event_id: int) -> str:
                 retry = False
     except (ParseError, UnknownChannel, InvalidIdentity) as exc:
         _fail(event_id, str(exc) or exc.__class__.__name__)
-        return "failed"
+        return "failed", event_id
     except OperationalError as exc:
-        _note_attempt(event_id, f"Database: {exc}")
-        raise RetryLater(str(exc)) from exc
+        if event_id is not None:
+            _note_attempt(event_id, f"Database: {exc}")
+        raise RetryLater(str(exc), event_id=event_id) from exc
+    except IntegrityError as exc:
+        # A twin stored concurrently (see message_create_inbound): the retry finds it.
+        _note_attempt(event_id, f"Conflict: {exc}")
+        raise RetryLater(str(exc), event_id=event_id) from exc
     if retry:
-        raise RetryLater(event.error)
-    return "processed"
+        raise RetryLater(event.error, event_id=event_id)
+    return "processed", event_id
 
 
 def _apply_update(item) -> None:
@@ -157,9 +309,11 @@ def _apply_update(item) -> None:
         raise ParseError(f"Adapter returned an unknown item {type(item).__name__}.")
 
 
-def _fail(event_id: int, reason: str) -> None:
+def _fail(event_id: int, reason: str, *, count: bool = True) -> None:
     InboundEvent.objects.filter(pk=event_id).update(
-        status=EventStatus.FAILED, error=reason[:4000], attempts=F("attempts") + 1
+        status=EventStatus.FAILED,
+        error=reason[:4000],
+        attempts=F("attempts") + 1 if count else F("attempts"),
     )
     log.warning("Inbound event %s failed: %s", event_id, reason)
 
@@ -170,15 +324,22 @@ def _note_attempt(event_id: int, reason: str) -> None:
 
 def inbound_event_replay(*, event: InboundEvent) -> None:
     """Send a failed event through the pipeline again (after a fix, or a new channel)."""
-    InboundEvent.objects.filter(pk=event.pk).update(status=EventStatus.PENDING, error="")
+    InboundEvent.objects.filter(pk=event.pk).update(
+        status=EventStatus.PENDING, error="", not_before=None
+    )
     transaction.on_commit(lambda: enqueue_processing(event.pk))
 
 
 def inbound_events_stalled(*, older_than_s: int = 60, limit: int = 500) -> list[int]:
     """Pending events nobody picked up (broker outage, lost task): the sweeper re-enqueues them."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_s)
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=older_than_s)
     return list(
-        InboundEvent.objects.filter(status=EventStatus.PENDING, received_at__lte=cutoff)
+        InboundEvent.objects.filter(
+            Q(not_before__isnull=True) | Q(not_before__lte=now),
+            status=EventStatus.PENDING,
+            received_at__lte=cutoff,
+        )
         .order_by("received_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -91,6 +91,8 @@ def on_message_received(sender, message, **kwargs) -> None:
     """
     if not getattr(settings, "MEDIA_FETCH_ON_RECEIPT", True):
         return
+    if kwargs.get("attachments") == 0:  # nothing came with it: no need to look
+        return
     pending = Attachment.objects.filter(message=message, fetch_status=FetchStatus.PENDING)
     for attachment_id in pending.values_list("pk", flat=True):
         enqueue_fetch(attachment_id)

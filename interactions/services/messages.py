@@ -8,12 +8,10 @@ from dataclasses import dataclass
 import nh3
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
+from django.db import transaction
 from django.utils import timezone
 
-from interactions import live
+from interactions import choices, live
 from interactions.models import (
     Attachment,
     Channel,
@@ -71,7 +69,17 @@ def sanitize_html(html: str) -> str:
     return nh3.clean(html, link_rel="noopener noreferrer nofollow")
 
 
+def _active_channels() -> dict[tuple[str, str], Channel]:
+    active = Channel.objects.filter(is_active=True).select_related("default_team")
+    return {(channel.kind, channel.address): channel for channel in active}
+
+
 def channel_for(*, kind: str, address: str) -> Channel:
+    """The active channel at `address`: from the process's copy of the channel list, or from
+    the database when the copy does not know it yet (a channel added a moment ago)."""
+    channel = choices.local("channels", _active_channels).get((kind, address))
+    if channel is not None:
+        return channel
     try:
         return Channel.objects.select_related("default_team").get(
             kind=kind, address=address, is_active=True
@@ -80,48 +88,40 @@ def channel_for(*, kind: str, address: str) -> Channel:
         raise UnknownChannel(f"No active {kind} channel with address {address!r}.") from None
 
 
-def message_create_inbound(*, inbound: InboundMessage) -> InboundResult:
+def message_create_inbound(*, inbound: InboundMessage, received_at=None) -> InboundResult:
     """Store one customer message exactly once and update its thread. Call inside a transaction.
 
     The (channel, provider_message_id) unique constraint is the exactly-once guarantee: a
-    re-delivered or re-processed message finds its twin and changes nothing.
+    re-delivered or re-processed message finds its twin and changes nothing. A message whose
+    provider gives no time is dated when its delivery reached us (`received_at`), not when a
+    worker got to it, so a backlog drained after an outage keeps the customers' order and times.
     """
     channel = channel_for(kind=inbound.channel_kind, address=inbound.channel_address)
-    existing = (
-        Message.objects.filter(channel=channel, provider_message_id=inbound.provider_message_id)
-        .select_related("thread")
-        .first()
-    )
-    if existing is not None:
-        return InboundResult(message=None, thread=existing.thread, created_thread=False)
+    twin = _stored_twin(channel, inbound.provider_message_id)
+    if twin is not None:
+        return twin
 
     contact = contact_resolve(
         identities=[inbound.sender, *inbound.extra_identities], name=inbound.sender_name
     )
     thread, created_thread = thread_for_inbound(channel=channel, contact=contact, message=inbound)
-    at = inbound.sent_at or timezone.now()
+    at = inbound.sent_at or received_at or timezone.now()
     sentiment = sentiment_of(inbound.text)
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                thread=thread,
-                channel=channel,
-                direction=Direction.INBOUND,
-                kind=inbound.kind,
-                text=inbound.text,
-                html=sanitize_html(inbound.html),
-                sentiment=sentiment,
-                meta=inbound.meta,
-                provider_message_id=inbound.provider_message_id,
-                created_at=at,
-            )
-    except IntegrityError:
-        # Lost a race with a concurrent delivery of the same message: theirs stands.
-        twin = Message.objects.select_related("thread").get(
-            channel=channel, provider_message_id=inbound.provider_message_id
-        )
-        return InboundResult(message=None, thread=twin.thread, created_thread=False)
-
+    # No savepoint: a concurrent twin can only come from the same person on the same channel,
+    # and thread_for_inbound serializes those; should one slip through anyway (a contact merged
+    # meanwhile), the IntegrityError fails the transaction and the event's retry finds the twin.
+    message = Message.objects.create(
+        thread=thread,
+        channel=channel,
+        direction=Direction.INBOUND,
+        kind=inbound.kind,
+        text=inbound.text,
+        html=sanitize_html(inbound.html),
+        sentiment=sentiment,
+        meta=inbound.meta,
+        provider_message_id=inbound.provider_message_id,
+        created_at=at,
+    )
     for data in inbound.attachments:
         _attachment_store(message, data)
     _thread_after_inbound(thread, message, sentiment, automated=inbound.is_automated)
@@ -133,12 +133,32 @@ def message_create_inbound(*, inbound: InboundMessage) -> InboundResult:
         automated=inbound.is_automated,
     )
     contact_touch(contact=contact, at=at)
+    attachments = len(inbound.attachments)
     transaction.on_commit(
         lambda: message_received.send(
-            sender=Message, message=message, thread=thread, created_thread=created_thread
+            sender=Message,
+            message=message,
+            thread=thread,
+            created_thread=created_thread,
+            attachments=attachments,
         )
     )
     return InboundResult(message=message, thread=thread, created_thread=created_thread)
+
+
+def _stored_twin(channel: Channel, provider_message_id: str) -> InboundResult | None:
+    """The result for a message stored before (a re-delivery), or None for a new one."""
+    # Unique: no ordering needed (and compiling one costs more than the query itself).
+    found = (
+        Message.objects.filter(channel=channel, provider_message_id=provider_message_id)
+        .order_by()
+        .values_list("thread_id", flat=True)[:1]
+    )
+    thread_id = next(iter(found), None)
+    if thread_id is None:
+        return None
+    thread = Thread.objects.get(pk=thread_id)
+    return InboundResult(message=None, thread=thread, created_thread=False)
 
 
 def _attachment_store(message: Message, data) -> None:
@@ -166,23 +186,26 @@ def _attachment_store(message: Message, data) -> None:
 
 
 def _thread_after_inbound(thread: Thread, message: Message, sentiment: str, *, automated: bool):
-    updates = {
-        "last_activity_at": Greatest(F("last_activity_at"), message.created_at),
+    """Move the thread on for a new customer message. `thread` is locked by this transaction
+    (thread_for_inbound), so its fields in hand are current and are written as they are."""
+    changes = {
+        "last_activity_at": max(thread.last_activity_at, message.created_at),
         "last_inbound_at": message.created_at,
-        "message_count": F("message_count") + 1,
+        "message_count": thread.message_count + 1,
         "is_unread": True,
         "preview": preview_of(message.text),
     }
     if sentiment:
-        updates["sentiment"] = sentiment
+        changes["sentiment"] = sentiment
     # A customer writing again reopens a resolved thread and wakes a snoozed one; an
     # auto-reply (out of office) does neither.
     if not automated and thread.status in {ThreadStatus.RESOLVED, ThreadStatus.SNOOZED}:
-        updates.update(status=ThreadStatus.OPEN, resolved_at=None, snoozed_until=None)
+        changes.update(status=ThreadStatus.OPEN, resolved_at=None, snoozed_until=None)
     elif not automated and thread.status == ThreadStatus.PENDING:
-        updates["status"] = ThreadStatus.OPEN
-    Thread.objects.filter(pk=thread.pk).update(**updates)
-    thread.refresh_from_db()
+        changes["status"] = ThreadStatus.OPEN
+    Thread.objects.filter(pk=thread.pk).update(**changes)
+    for field, value in changes.items():
+        setattr(thread, field, value)
 
 
 def message_apply_status(*, update: StatusUpdate) -> bool:

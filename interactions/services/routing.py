@@ -31,25 +31,28 @@ def routing_after_inbound(
     *, thread: Thread, message: Message, created_thread: bool, automated: bool = False
 ) -> Thread:
     """SLA due times (new thread), rules, then auto-assignment (new thread). Call inside the
-    ingest transaction, after the thread row is updated; refreshes `thread` in place."""
+    ingest transaction, after the thread row is updated; refreshes `thread` in place when a
+    rule or the rotation changed it (they write through services of their own)."""
     if created_thread:
         try:
             with transaction.atomic():
                 sla_apply(thread=thread)
         except Exception:  # a bad schedule must not lose the message
             log.exception("SLA due times failed for thread %s", thread.pk)
-    rules_run(
+    applied = rules_run(
         trigger=RuleTrigger.MESSAGE_RECEIVED, thread=thread, message=message, automated=automated
     )
-    if created_thread:
+    if applied:
         thread.refresh_from_db()
-        if thread.assignee_id is None:
-            try:
-                with transaction.atomic():
-                    thread_auto_assign(thread=thread)
-            except Exception:  # a routing problem must not lose the message
-                log.exception("Auto-assignment failed for thread %s", thread.pk)
-    thread.refresh_from_db()
+    if created_thread and thread.assignee_id is None:
+        try:
+            with transaction.atomic():
+                if thread_auto_assign(thread=thread) is not None:
+                    applied = True
+        except Exception:  # a routing problem must not lose the message
+            log.exception("Auto-assignment failed for thread %s", thread.pk)
+    if applied:
+        thread.refresh_from_db()
     return thread
 
 

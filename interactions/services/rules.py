@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Team, User
+from interactions import choices
 from interactions import rules as logic
 from interactions.business_hours import is_open
 from interactions.models import (
@@ -125,6 +126,19 @@ def rule_facts(
 # --- Running ------------------------------------------------------------------------------
 
 
+def _active_rules_by_trigger() -> dict[str, list[Rule]]:
+    by_trigger: dict[str, list[Rule]] = {}
+    for rule in Rule.objects.filter(is_active=True).order_by("position", "id"):
+        by_trigger.setdefault(rule.trigger, []).append(rule)
+    return by_trigger
+
+
+def active_rules() -> dict[str, list[Rule]]:
+    """The active rules by trigger, in order: read for every message, so kept per process
+    (`choices.local`) until a rule is saved."""
+    return choices.local("rules", _active_rules_by_trigger)
+
+
 def rules_run(
     *,
     trigger: str,
@@ -143,7 +157,7 @@ def rules_run(
     """
     if _applying.get():
         return []
-    rules = list(Rule.objects.filter(trigger=trigger, is_active=True).order_by("position", "id"))
+    rules = active_rules().get(trigger)
     if not rules:
         return []
     now = now or timezone.now()

@@ -11,17 +11,15 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from interactions import choices
 from interactions.business_hours import add_business_minutes
 from interactions.models import BusinessHours, Rule, SlaPolicy, Thread
-from interactions.sla import policy_schedule
+from interactions.sla import active_sla_policies, policy_schedule
 
 
 def sla_policy_for(priority: int) -> SlaPolicy | None:
-    return (
-        SlaPolicy.objects.filter(is_active=True, priority=priority)
-        .select_related("business_hours")
-        .first()
-    )
+    """The active policy for `priority`; kept per process (every new thread asks)."""
+    return choices.local("sla_policies", active_sla_policies).get(priority)
 
 
 def sla_apply(*, thread: Thread) -> Thread:

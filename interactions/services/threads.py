@@ -78,7 +78,8 @@ def _chat_thread(channel: Channel, contact: Contact, message: InboundMessage) ->
     threads = Thread.objects.filter(
         channel=channel, contact=contact, conversation_key=message.conversation_key
     )
-    latest = threads.order_by("-last_activity_at", "-id").first()
+    # Locked as it is read: the message about to be added updates it (thread_for_inbound).
+    latest = threads.select_for_update().order_by("-last_activity_at", "-id").first()
     if latest is None:
         return None
     if latest.status != ThreadStatus.RESOLVED:
@@ -94,7 +95,8 @@ def thread_for_inbound(
 
     Call inside a transaction. On PostgreSQL a transaction-scoped advisory lock per
     (channel, contact) makes two workers with two new messages from the same person take
-    turns here, so they cannot both open a thread.
+    turns here, so they cannot both open a thread. The thread returned is locked until the
+    transaction ends, so the caller may update it from the values in hand.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -103,15 +105,17 @@ def thread_for_inbound(
                 [ADVISORY_THREAD_LOCK, (channel.pk * 1_000_003 + contact.pk) & 0x7FFFFFFF],
             )
     if channel.kind == ChannelKind.EMAIL:
-        thread = _email_thread(channel, contact, message)
+        thread, locked = _email_thread(channel, contact, message), False
     else:
-        thread = _chat_thread(channel, contact, message)
+        thread, locked = _chat_thread(channel, contact, message), True
     # A thread merged away lives on in the one it was merged into (services.merge).
     seen: set[int] = set()
     while thread is not None and thread.merged_into_id and thread.pk not in seen:
         seen.add(thread.pk)
-        thread = thread.merged_into
+        thread, locked = thread.merged_into, False
     if thread is not None:
+        if not locked:
+            thread = Thread.objects.select_for_update().get(pk=thread.pk)
         return thread, False
     at = message.sent_at or timezone.now()
     thread = Thread.objects.create(

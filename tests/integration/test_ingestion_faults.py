@@ -171,7 +171,7 @@ def test_a_worker_killed_mid_task_loses_nothing_and_doubles_nothing(ingestion_st
     event = InboundEvent.objects.get()
     assert event.status == EventStatus.PENDING
     assert not Message.objects.exists()
-    received = re.search(r"process_inbound_event\[([^\]]+)\] received", victim.output())
+    received = re.search(r"drain_inbound_events\[([^\]]+)\] received", victim.output())
     assert received, "the victim's log names no received task"
     # The killed worker's database session ends with it, and its lock on the event with it.
     stack.wait_for(lambda: unlocked(event), 10, "the event's row lock released")
@@ -182,7 +182,7 @@ def test_a_worker_killed_mid_task_loses_nothing_and_doubles_nothing(ingestion_st
     stack.wait_for(lambda: all_processed(1), ARRIVAL_S, "the event processed by the rescuer")
     assert messages_for([params]) == [params["MessageSid"]]
     # The very task the victim took, redelivered to the rescuer.
-    assert f"process_inbound_event[{received.group(1)}] received" in rescuer.output()
+    assert f"drain_inbound_events[{received.group(1)}] received" in rescuer.output()
 
 
 def unlocked(event: InboundEvent) -> bool:

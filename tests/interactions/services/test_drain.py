@@ -1,0 +1,212 @@
+"""Workers drain stored events oldest first; failures back off; a drain is requested once."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+from interactions.models import ChannelKind, EventStatus, InboundEvent, Message, Rule, Thread
+from interactions.services import events
+from interactions.services.events import (
+    MAX_ATTEMPTS,
+    RetryLater,
+    drain_request,
+    drain_started,
+    inbound_event_process,
+    inbound_event_process_next,
+    inbound_event_store,
+    inbound_events_drain,
+    inbound_events_stalled,
+)
+from interactions.services.rules import active_rules
+from tests.factories import ChannelFactory
+from tests.webhooks import twilio_sms_params
+
+pytestmark = pytest.mark.django_db
+
+TO = "+14155550100"
+
+
+@pytest.fixture
+def sms_channel():
+    return ChannelFactory(kind=ChannelKind.SMS, address=TO, provider="twilio")
+
+
+def store(sid: str, body: str = "Hello", sender: str = "+447700900123") -> InboundEvent:
+    params = twilio_sms_params(sid=sid, body=body, sender=sender, to=TO)
+    with transaction.atomic():
+        return inbound_event_store(provider="twilio", provider_event_id=sid, payload=params)[0]
+
+
+def texts_in_order() -> list[str]:
+    return list(Message.objects.order_by("pk").values_list("text", flat=True))
+
+
+def test_a_drain_processes_every_pending_event_oldest_first(sms_channel):
+    for i in range(5):
+        store(f"SM{i}", f"message {i}")
+
+    counts = inbound_events_drain()
+
+    assert counts == {"processed": 5}
+    assert texts_in_order() == [f"message {i}" for i in range(5)]
+    assert not InboundEvent.objects.exclude(status=EventStatus.PROCESSED).exists()
+    assert inbound_event_process_next() is None  # nothing left
+
+
+def test_a_drain_stops_at_its_budget_and_says_so(sms_channel):
+    for i in range(3):
+        store(f"SM{i}")
+
+    counts = inbound_events_drain(budget=2)
+
+    assert counts == {"processed": 2, "budget_spent": 1}
+    assert InboundEvent.objects.filter(status=EventStatus.PENDING).count() == 1
+
+
+def test_an_event_backing_off_waits_its_turn(sms_channel):
+    later = store("SMlater")
+    InboundEvent.objects.filter(pk=later.pk).update(
+        not_before=timezone.now() + timedelta(minutes=1)
+    )
+    store("SMnow", "now")
+
+    assert inbound_events_drain() == {"processed": 1}
+    assert texts_in_order() == ["now"]
+    later.refresh_from_db()
+    assert later.status == EventStatus.PENDING
+    # The sweeper leaves it alone too, until its time has come.
+    InboundEvent.objects.filter(pk=later.pk).update(received_at=timezone.now() - timedelta(hours=1))
+    assert inbound_events_stalled(older_than_s=60) == []
+    InboundEvent.objects.filter(pk=later.pk).update(not_before=timezone.now())
+    assert inbound_events_stalled(older_than_s=60) == [later.pk]
+
+
+def test_a_transient_failure_backs_off_and_ends_failed_after_max_attempts(sms_channel, monkeypatch):
+    event = store("SMflaky")
+
+    def flaky(**kwargs):
+        raise events.OperationalError("the database went away")
+
+    monkeypatch.setattr(events, "message_create_inbound", flaky)
+    before = timezone.now()
+    assert inbound_event_process_next() == "retry"
+
+    event.refresh_from_db()
+    assert event.status == EventStatus.PENDING and event.attempts == 1
+    assert "went away" in event.error
+    assert event.not_before > before  # backing off: the next drain passes it by
+    assert inbound_event_process_next() is None
+
+    for _ in range(MAX_ATTEMPTS - 1):
+        InboundEvent.objects.filter(pk=event.pk).update(not_before=None)
+        assert inbound_event_process_next() == "retry"
+    event.refresh_from_db()
+    assert event.status == EventStatus.FAILED and event.attempts == MAX_ATTEMPTS
+    assert event.error.startswith(f"Gave up after {MAX_ATTEMPTS} attempts")
+
+
+def test_a_replay_clears_the_backoff(sms_channel):
+    event = store("SMreplay")
+    InboundEvent.objects.filter(pk=event.pk).update(
+        status=EventStatus.FAILED, not_before=timezone.now() + timedelta(hours=1)
+    )
+    events.inbound_event_replay(event=event)
+    event.refresh_from_db()
+    assert event.status == EventStatus.PENDING and event.not_before is None
+
+
+def test_a_message_without_a_provider_time_is_dated_when_its_delivery_arrived(sms_channel):
+    event = store("SMlate", "Sent during the outage")
+    arrived = timezone.now() - timedelta(minutes=42)
+    InboundEvent.objects.filter(pk=event.pk).update(received_at=arrived)
+
+    assert inbound_event_process(event_id=event.pk) == "processed"
+
+    message = Message.objects.get()
+    assert message.created_at == arrived
+    assert message.thread.last_inbound_at == arrived
+
+
+def test_a_drain_is_requested_once_until_one_starts():
+    published = []
+    drain_started(queue="q")
+
+    assert drain_request(lambda: published.append(1), queue="q") is True
+    assert drain_request(lambda: published.append(1), queue="q") is False
+    assert drain_request(lambda: published.append(1), queue="other") is True
+    assert len(published) == 2
+
+    drain_started(queue="q")  # the requested drain begins: later events ask again
+    assert drain_request(lambda: published.append(1), queue="q") is True
+    assert len(published) == 3
+
+
+def test_a_failed_publish_lets_the_next_event_ask_again():
+    drain_started(queue="q")
+
+    def broker_down():
+        raise ConnectionError("broker down")
+
+    with pytest.raises(ConnectionError):
+        drain_request(broker_down, queue="q")
+    assert cache.get(f"{events.KICK_KEY}:q") is None
+    assert drain_request(lambda: None, queue="q") is True
+
+
+def test_a_rule_saved_in_this_process_applies_to_the_next_message_at_once(sms_channel):
+    assert active_rules() == {}  # read (and kept) before the rule exists
+    Rule.objects.create(
+        name="Refunds to billing",
+        trigger="message_received",
+        conditions=[{"type": "text", "op": "any", "value": ["refund"]}],
+        actions=[{"type": "tag", "value": "refund"}],
+    )
+    store("SMrefund", "I want a refund")
+
+    assert inbound_events_drain() == {"processed": 1}
+
+    thread = Thread.objects.get()
+    assert list(thread.tags.values_list("name", flat=True)) == ["refund"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_drains_take_different_events_and_process_each_once(monkeypatch):
+    ChannelFactory(kind=ChannelKind.SMS, address=TO, provider="twilio")
+    # Committed for real here, and tasks run in-process: keep them pending for the drains.
+    monkeypatch.setattr(events, "_enqueue", None)
+    for i in range(40):
+        store(f"SMc{i}", f"message {i}", sender=f"+4477009001{i % 8:02d}")
+    outcomes: list = []
+    errors: list = []
+    start = threading.Barrier(3)
+
+    def drain():
+        try:
+            start.wait()
+            outcomes.append(inbound_events_drain())
+        except Exception as exc:  # reported below: a thread's exception is otherwise lost
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    drains = [threading.Thread(target=drain) for _ in range(3)]
+    for thread in drains:
+        thread.start()
+    for thread in drains:
+        thread.join(60)
+
+    assert errors == []
+    assert sum(c["processed"] for c in outcomes) == 40
+    assert Message.objects.count() == 40
+    assert Thread.objects.count() == 8  # one per sender, however the drains interleaved
+    assert not InboundEvent.objects.exclude(status=EventStatus.PROCESSED).exists()
+
+
+def test_retry_later_says_whether_an_event_was_reached():
+    assert RetryLater("down").event_id is None
+    assert RetryLater("busy", event_id=7).event_id == 7
