@@ -188,17 +188,17 @@ def inbox_threads(
     Keyset pagination on (last_activity_at, id): page 1000 costs what page 1 costs, and a thread
     that moves while someone pages is neither skipped nor shown twice.
     """
-    # The search narrows the queryset itself (not a subquery) so PostgreSQL plans it as before.
     threads = visible_threads(user).filter(
         inbox_filter_q(user=user, filters=replace(filters, query=""))
     )
-    if filters.query:
-        threads = search.matching_threads(threads, filters.query)
     # Pick the page's ids first, then load those rows with their joins: joining channel,
     # contact, assignee and team onto every match before the sort cost hundreds of
     # milliseconds for a common search word; this way the joins touch one page.
     keyset = filters.sort not in SORTS or filters.sort == "recent"
     if not keyset:
+        if filters.query:
+            # Narrows the queryset itself (not a subquery) so PostgreSQL plans it as before.
+            threads = search.matching_threads(threads, filters.query)
         offset = _offset_cursor(cursor)
         ids = list(
             threads.order_by(*SORTS[filters.sort]).values_list("pk", flat=True)[
@@ -213,17 +213,30 @@ def inbox_threads(
             threads = threads.filter(
                 Q(last_activity_at__lt=when) | Q(last_activity_at=when, id__lt=pk)
             )
-        ids = list(
-            threads.order_by("-last_activity_at", "-id").values_list("pk", flat=True)[
-                : page_size + 1
-            ]
-        )
-    by_id = {
-        thread.pk: thread
-        for thread in Thread.objects.filter(pk__in=ids[:page_size])
+        if filters.query:
+            # None when the newest threads hold too few hits (see interactions.search).
+            ids = search.newest_matching_ids(threads, filters.query, limit=page_size + 1)
+        else:
+            ids = list(
+                threads.order_by("-last_activity_at", "-id").values_list("pk", flat=True)[
+                    : page_size + 1
+                ]
+            )
+    if ids is None:
+        # Too few hits among the newest threads: this query finds the page's matches itself
+        # (one extra, for the next cursor), so a search costs as many queries either way.
+        page_ids = search.newest_matching(threads, filters.query, limit=page_size + 1)
+    else:
+        page_ids = ids[:page_size]
+    loaded = list(
+        Thread.objects.filter(pk__in=page_ids)
         .select_related("channel", "contact", "assignee", "team")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-    }
+        .order_by("-last_activity_at", "-id")
+    )
+    if ids is None:
+        ids = [thread.pk for thread in loaded]
+    by_id = {thread.pk: thread for thread in loaded}
     rows = [by_id[pk] for pk in ids[:page_size] if pk in by_id]
     if keyset:
         next_cursor = encode_cursor(rows[-1]) if len(ids) > page_size and rows else ""

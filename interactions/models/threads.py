@@ -131,6 +131,13 @@ class Thread(models.Model):
                 models.F("id").desc(),
                 name="thread_status_inbox_idx",
             ),
+            # Every status at once (the "All" tab, and where a search starts looking: see
+            # interactions.search.newest_matching_ids).
+            models.Index(
+                models.F("last_activity_at").desc(),
+                models.F("id").desc(),
+                name="thread_activity_idx",
+            ),
             models.Index(fields=["contact", "-last_activity_at"], name="thread_contact_idx"),
             models.Index(
                 fields=["channel", "contact", "-last_activity_at"],
