@@ -40,6 +40,9 @@ def drain_inbound_events() -> dict:
     if counts.pop("budget_spent", 0):
         # More to do: carry on in a fresh task, after whatever else is queued.
         request_drain(queue=queue)
+    elif counts.get("retry") and (due := events.next_retry_in()) is not None:
+        # Events backing off: come back when the first is due, traffic or not.
+        drain_inbound_events.apply_async(queue=queue, countdown=due)
     return dict(counts)
 
 

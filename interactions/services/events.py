@@ -224,6 +224,18 @@ def _postpone(event_id: int) -> None:
     )
 
 
+def next_retry_in() -> float | None:
+    """Seconds until the first event backing off is due again; None when none is."""
+    now = timezone.now()
+    due = (
+        InboundEvent.objects.filter(status=EventStatus.PENDING, not_before__gt=now)
+        .order_by("not_before")
+        .values_list("not_before", flat=True)
+        .first()
+    )
+    return None if due is None else (due - now).total_seconds()
+
+
 def _commit_asynchronously() -> None:
     # Safe for processing only: see the module docstring.
     if connection.vendor == "postgresql":

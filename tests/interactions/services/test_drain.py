@@ -109,6 +109,16 @@ def test_a_transient_failure_backs_off_and_ends_failed_after_max_attempts(sms_ch
     assert event.error.startswith(f"Gave up after {MAX_ATTEMPTS} attempts")
 
 
+def test_the_first_event_due_again_says_when(sms_channel):
+    assert events.next_retry_in() is None
+    soon, later = store("SMsoon"), store("SMlater")
+    now = timezone.now()
+    InboundEvent.objects.filter(pk=soon.pk).update(not_before=now + timedelta(seconds=30))
+    InboundEvent.objects.filter(pk=later.pk).update(not_before=now + timedelta(minutes=5))
+
+    assert 25 < events.next_retry_in() <= 30
+
+
 def test_a_replay_clears_the_backoff(sms_channel):
     event = store("SMreplay")
     InboundEvent.objects.filter(pk=event.pk).update(
