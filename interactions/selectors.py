@@ -351,6 +351,7 @@ class IngestionHealth:
     providers: list[ProviderHealth]
     per_minute: list[int]  # events received in each of the last 60 minutes, oldest first
     failures: list[InboundEvent]
+    retrying: list[InboundEvent]  # pending after a failed attempt, next attempt soonest first
     pollers: list[PollCursor]  # polled mailboxes and videos, with their last error
 
 
@@ -397,6 +398,11 @@ def ingestion_health(*, now: datetime | None = None, failures: int = 50) -> Inge
             InboundEvent.objects.filter(status=EventStatus.FAILED).order_by("-received_at")[
                 :failures
             ]
+        ),
+        retrying=list(
+            InboundEvent.objects.filter(status=EventStatus.PENDING, attempts__gt=0)
+            .defer("payload", "raw", "headers")
+            .order_by("not_before", "pk")[:failures]
         ),
         pollers=list(
             PollCursor.objects.select_related("channel").order_by("channel__name", "folder")[:200]

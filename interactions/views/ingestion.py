@@ -6,7 +6,7 @@ from accounts.decorators import nav_section, require_perm
 from accounts.permissions import Perm
 from interactions.models import EventStatus, InboundEvent
 from interactions.selectors import ingestion_health
-from interactions.services.events import inbound_event_replay
+from interactions.services.events import MAX_ATTEMPTS, inbound_event_replay
 
 
 @require_perm(Perm.VIEW_SYSTEM_HEALTH)
@@ -15,7 +15,11 @@ def ingestion(request):
     health = ingestion_health()
     peak = max(health.per_minute) or 1
     bars = [{"n": n, "pct": round(100 * n / peak)} for n in health.per_minute]
-    return render(request, "interactions/ingestion.html", {"health": health, "bars": bars})
+    return render(
+        request,
+        "interactions/ingestion.html",
+        {"health": health, "bars": bars, "max_attempts": MAX_ATTEMPTS},
+    )
 
 
 @require_perm(Perm.VIEW_SYSTEM_HEALTH)

@@ -28,6 +28,21 @@ def test_the_page_shows_backlog_failures_and_reasons(admin_client):
     assert sum(health.per_minute) == 4
 
 
+def test_the_page_shows_deliveries_retrying_with_their_error_and_next_attempt(admin_client):
+    InboundEventFactory()  # waiting its first turn: not retrying
+    retrying = InboundEventFactory(
+        provider="twilio",
+        attempts=2,
+        error="Database: server closed the connection unexpectedly",
+        not_before=timezone.now() + timedelta(seconds=30),
+    )
+
+    page = admin_client.get(reverse("ingestion")).content.decode()
+
+    assert "Retrying" in page and "server closed the connection unexpectedly" in page
+    assert [e.pk for e in ingestion_health().retrying] == [retrying.pk]
+
+
 def test_only_admins_see_ingestion_health(manager_client, agent_a_client):
     assert manager_client.get(reverse("ingestion")).status_code == 403
     assert agent_a_client.get(reverse("ingestion")).status_code == 403
