@@ -104,8 +104,10 @@ def message_create_inbound(*, inbound: InboundMessage, received_at=None) -> Inbo
     contact = contact_resolve(
         identities=[inbound.sender, *inbound.extra_identities], name=inbound.sender_name
     )
-    thread, created_thread = thread_for_inbound(channel=channel, contact=contact, message=inbound)
     at = inbound.sent_at or received_at or timezone.now()
+    thread, created_thread = thread_for_inbound(
+        channel=channel, contact=contact, message=inbound, at=at
+    )
     sentiment = sentiment_of(inbound.text)
     # No savepoint: a concurrent twin can only come from the same person on the same channel,
     # and thread_for_inbound serializes those; should one slip through anyway (a contact merged
@@ -190,7 +192,8 @@ def _thread_after_inbound(thread: Thread, message: Message, sentiment: str, *, a
     (thread_for_inbound), so its fields in hand are current and are written as they are."""
     changes = {
         "last_activity_at": max(thread.last_activity_at, message.created_at),
-        "last_inbound_at": message.created_at,
+        # Deliveries arrive out of order: neither time moves back for an older message.
+        "last_inbound_at": max(thread.last_inbound_at or message.created_at, message.created_at),
         "message_count": thread.message_count + 1,
         "is_unread": True,
         "preview": preview_of(message.text),

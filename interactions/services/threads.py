@@ -89,7 +89,7 @@ def _chat_thread(channel: Channel, contact: Contact, message: InboundMessage) ->
 
 
 def thread_for_inbound(
-    *, channel: Channel, contact: Contact, message: InboundMessage
+    *, channel: Channel, contact: Contact, message: InboundMessage, at: datetime | None = None
 ) -> tuple[Thread, bool]:
     """The thread `message` continues, or a new open one; returns (thread, created).
 
@@ -117,7 +117,8 @@ def thread_for_inbound(
         if not locked:
             thread = Thread.objects.select_for_update().get(pk=thread.pk)
         return thread, False
-    at = message.sent_at or timezone.now()
+    # A new thread starts when its first message was written (`at`), not when it was processed.
+    at = at or message.sent_at or timezone.now()
     thread = Thread.objects.create(
         channel=channel,
         contact=contact,

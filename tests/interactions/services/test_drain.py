@@ -141,6 +141,21 @@ def test_a_message_without_a_provider_time_is_dated_when_its_delivery_arrived(sm
     assert message.thread.last_inbound_at == arrived
 
 
+def test_an_older_message_processed_late_moves_no_thread_time_back(sms_channel):
+    newer, older = store("SMnewer", "second"), store("SMolder", "first")
+    now = timezone.now()
+    InboundEvent.objects.filter(pk=newer.pk).update(received_at=now - timedelta(minutes=1))
+    InboundEvent.objects.filter(pk=older.pk).update(received_at=now - timedelta(minutes=5))
+
+    assert inbound_events_drain() == {"processed": 2}  # in id order: the newer one first
+
+    thread = Thread.objects.get()
+    # Opened by the newer message, dated when it arrived rather than when it was processed.
+    assert thread.created_at == now - timedelta(minutes=1)
+    assert thread.last_inbound_at == thread.last_activity_at == now - timedelta(minutes=1)
+    assert list(thread.messages.values_list("text", flat=True)) == ["first", "second"]
+
+
 def test_a_drain_is_requested_once_until_one_starts():
     published = []
     drain_started(queue="q")
