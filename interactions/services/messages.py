@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import nh3
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from interactions import choices, live
+from interactions import choices, live, message_html
 from interactions.models import (
     Attachment,
     Channel,
@@ -63,10 +62,9 @@ class InboundResult:
 
 
 def sanitize_html(html: str) -> str:
-    """Customer HTML made safe to show: no scripts, styles, event handlers or remote tricks."""
-    if not html:
-        return ""
-    return nh3.clean(html, link_rel="noopener noreferrer nofollow")
+    """Customer HTML made safe to show: no scripts, styles, event handlers or remote tricks;
+    `cid:` references to inline parts are kept for the thread page to point at the files."""
+    return message_html.sanitize(html)
 
 
 def _active_channels() -> dict[tuple[str, str], Channel]:

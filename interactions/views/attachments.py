@@ -3,12 +3,9 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 
+from interactions.message_html import SAFE_IMAGE_TYPES
 from interactions.models import Attachment, FetchStatus
 from interactions.selectors import visible_threads
-
-# Shown in the browser when asked (?inline=1); everything else is always a download, so a
-# customer's HTML or SVG file can never run in our origin.
-INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
 @login_required
@@ -24,7 +21,10 @@ def attachment_download(request, attachment_id: int):
     )
     if attachment is None:
         raise Http404("No such attachment.")
-    inline = request.GET.get("inline") == "1" and attachment.content_type in INLINE_TYPES
+    # Shown in the browser when asked (?inline=1, as the thread page's inline email images are)
+    # and a safe image; everything else is always a download, so a customer's HTML or SVG file
+    # can never run in our origin.
+    inline = request.GET.get("inline") == "1" and attachment.content_type in SAFE_IMAGE_TYPES
     try:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, OSError):

@@ -73,11 +73,11 @@ def test_the_whole_fixtures_folder_is_ingested_or_failed_with_reasons(mailbox):
     garbage = str(FIXTURES / "garbage_not_an_email.eml")
     assert results.pop(garbage).startswith("failed — No sender address")
     assert set(results.values()) == {"ingested"}
-    assert "Ingested 22, duplicates 0, queued 0, failed 1." in out
+    assert "Ingested 23, duplicates 0, queued 0, failed 1." in out
     assert status == 1  # something failed
 
-    assert Message.objects.count() == 22
-    assert InboundEvent.objects.filter(status=EventStatus.PROCESSED).count() == 22
+    assert Message.objects.count() == 23
+    assert InboundEvent.objects.filter(status=EventStatus.PROCESSED).count() == 23
     failed = InboundEvent.objects.get(status=EventStatus.FAILED)
     assert "No sender address" in failed.error  # stored, visible, replayable
     assert Message.objects.filter(kind=MessageKind.BOUNCE).count() == 1
@@ -93,9 +93,9 @@ def test_the_whole_fixtures_folder_is_ingested_or_failed_with_reasons(mailbox):
     results = outcomes(out, err)
     assert results.pop(garbage).startswith("failed — No sender address")
     assert set(results.values()) == {"duplicate"}
-    assert "Ingested 0, duplicates 22, queued 0, failed 1." in out
+    assert "Ingested 0, duplicates 23, queued 0, failed 1." in out
     assert status == 1
-    assert Message.objects.count() == 22
+    assert Message.objects.count() == 23
 
 
 def test_only_good_files_exit_zero(mailbox):

@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
-from interactions.models import ChannelKind
+from interactions.models import Attachment, ChannelKind
 from tests.factories import (
     ChannelFactory,
     ContactIdentityFactory,
@@ -172,6 +173,36 @@ def test_the_thread_page_runs_the_same_queries_for_5_or_50_messages(
     with django_assert_num_queries(16):
         response = marketer_client.get(reverse("thread_detail", args=[thread.pk]))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("messages", [5, 50])
+def test_email_html_with_inline_images_adds_no_queries_to_the_thread_page(
+    messages, marketer_client, team_a, settings, tmp_path, django_assert_num_queries
+):
+    settings.MEDIA_ROOT = tmp_path
+    thread = ThreadFactory(team=team_a, is_unread=False)
+    for i in range(messages):
+        message = MessageFactory(
+            thread=thread, html=f'<p>Photo {i}:</p><img src="cid:photo-{i}@mail.example">'
+        )
+        for name, content_id in ((f"photo-{i}.png", f"photo-{i}@mail.example"), ("a.pdf", "")):
+            attachment = Attachment(
+                message=message,
+                filename=name,
+                content_type="image/png" if content_id else "application/pdf",
+                content_id=content_id,
+                is_inline=bool(content_id),
+            )
+            attachment.file.save(name, ContentFile(b"data"), save=False)
+            attachment.save()
+
+    # The same sixteen as a thread of plain messages (above): attachments are prefetched.
+    with django_assert_num_queries(16):
+        response = marketer_client.get(reverse("thread_detail", args=[thread.pk]))
+    page = response.content.decode()
+    first = Attachment.objects.get(content_id="photo-0@mail.example")
+    assert f'<img src="{reverse("attachment_download", args=[first.pk])}?inline=1">' in page
+    assert page.count("<img ") == messages
 
 
 def test_contacts_are_searchable_by_email(marketer_client):
