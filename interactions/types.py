@@ -69,6 +69,18 @@ class StatusUpdate:
 
 
 @dataclass(frozen=True)
+class WatermarkUpdate:
+    """A receipt that names a time, not a message: every reply we sent `customer` on the channel
+    at or before `watermark` reached `status` (Messenger's deliveries and reads)."""
+
+    channel_kind: str
+    channel_address: str
+    customer: str  # the person's id on the channel (a PSID): an Identity value of channel_kind
+    status: str  # DeliveryStatus value: delivered or read
+    watermark: datetime
+
+
+@dataclass(frozen=True)
 class CallUpdate:
     """Later facts about a call already on a thread: duration, recording, transcript."""
 
@@ -78,7 +90,7 @@ class CallUpdate:
     text: str = ""
 
 
-ParsedItem = InboundMessage | StatusUpdate | CallUpdate
+ParsedItem = InboundMessage | StatusUpdate | WatermarkUpdate | CallUpdate
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,9 @@ from interactions.services.messages import (
     call_apply_update,
     message_apply_status,
     message_create_inbound,
+    messages_apply_watermark,
 )
-from interactions.types import CallUpdate, InboundMessage, StatusUpdate
+from interactions.types import CallUpdate, InboundMessage, StatusUpdate, WatermarkUpdate
 
 log = logging.getLogger(__name__)
 
@@ -315,6 +316,8 @@ def _process(lock, *, event_id: int | None = None) -> tuple[str, int | None]:
 def _apply_update(item) -> None:
     if isinstance(item, StatusUpdate):
         message_apply_status(update=item)
+    elif isinstance(item, WatermarkUpdate):
+        messages_apply_watermark(update=item)
     elif isinstance(item, CallUpdate):
         call_apply_update(update=item)
     else:

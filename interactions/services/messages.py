@@ -29,7 +29,7 @@ from interactions.services.notifications import notify_mentions
 from interactions.services.routing import routing_after_inbound
 from interactions.services.threads import thread_for_inbound
 from interactions.signals import message_received
-from interactions.types import CallUpdate, InboundMessage, StatusUpdate
+from interactions.types import CallUpdate, InboundMessage, StatusUpdate, WatermarkUpdate
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +244,52 @@ def message_apply_status(*, update: StatusUpdate) -> bool:
     message.save(update_fields=["delivery_status", "delivery_error"])
     live.changed(message.thread_id)
     return True
+
+
+def messages_apply_watermark(*, update: WatermarkUpdate) -> int:
+    """Move our replies to one person on one channel, sent at or before the watermark, forward
+    to `update.status` in one UPDATE; returns how many moved.
+
+    Only sent (and, for a read, delivered) replies move: a queued one is still its sender's to
+    settle, a failed one stays failed, and none goes back. Nothing to move is not an error: the
+    person may have read only what the Page inbox sent them, or nothing of ours at all.
+    """
+    target = STATUS_RANK.get(update.status)
+    if target is None or target <= STATUS_RANK[DeliveryStatus.SENT]:
+        return 0
+    movable = [
+        status
+        for status, rank in STATUS_RANK.items()
+        if STATUS_RANK[DeliveryStatus.SENT] <= rank < target
+    ]
+    replies = Message.objects.filter(
+        direction=Direction.OUTBOUND,
+        created_at__lte=update.watermark,
+        delivery_status__in=movable,
+    )
+    thread_ids = list(
+        replies.filter(
+            channel__kind=update.channel_kind,
+            channel__address=update.channel_address,
+            # A post's comment threads are answered in public: a DM receipt says nothing of them.
+            thread__conversation_key="",
+            thread__contact__identities__kind=update.channel_kind,
+            thread__contact__identities__value=update.customer,
+        )
+        .order_by()
+        .values_list("thread_id", flat=True)
+        .distinct()
+    )
+    if not thread_ids:
+        return 0
+    # Only the message's own columns in the WHERE: a reply failed or read meanwhile by another
+    # receipt is re-checked under its row lock and left alone.
+    moved = replies.filter(thread_id__in=thread_ids).update(
+        delivery_status=update.status, delivery_error=""
+    )
+    for thread_id in thread_ids:
+        live.changed(thread_id)
+    return moved
 
 
 def call_apply_update(*, update: CallUpdate, channel_kind: str = "voice") -> bool:

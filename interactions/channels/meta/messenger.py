@@ -1,7 +1,9 @@
 """Messenger Platform payloads (object `page` and `instagram`) → normalized items. Pure.
 
 Direct messages arrive in `entry[].messaging[]` (message, echoes, deliveries, reads), comments on
-the brand's posts in `entry[].changes[]`. Shapes followed, from Meta's documented examples:
+the brand's posts in `entry[].changes[]`. Deliveries and reads that carry a `watermark` (a time in
+ms: everything we sent that person up to then) become WatermarkUpdates, matched in the database.
+Shapes followed, from Meta's documented examples:
 - Messenger events (messages, message_echoes, message_deliveries, message_reads):
   https://developers.facebook.com/documentation/business-messaging/messenger-platform/webhooks/webhook-events
 - Instagram messaging (same `messaging[]` shape; seen receipts name the `mid`) and comments
@@ -19,7 +21,14 @@ import mimetypes
 from urllib.parse import urlsplit
 
 from interactions.channels.meta.payload import dicts, from_millis, from_seconds
-from interactions.types import AttachmentData, Identity, InboundMessage, ParsedItem, StatusUpdate
+from interactions.types import (
+    AttachmentData,
+    Identity,
+    InboundMessage,
+    ParsedItem,
+    StatusUpdate,
+    WatermarkUpdate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,19 +64,31 @@ def _messaging_event(kind: str, account: str, event: dict) -> list[ParsedItem]:
             return []
         return [_direct_message(kind, account, sender, at, message)]
     if isinstance(event.get("delivery"), dict):
-        # `mids` may be absent (old clients): a watermark alone names no message, so it is dropped.
-        return [
+        # `mids` names messages but may be absent (older clients); `watermark` is always there
+        # and covers everything sent before it, including replies whose own receipt was lost.
+        delivery = event["delivery"]
+        items: list[ParsedItem] = [
             StatusUpdate(kind, str(mid), "delivered", channel_address=account, at=at)
-            for mid in event["delivery"].get("mids") or []
+            for mid in delivery.get("mids") or []
         ]
+        return items + _watermark(kind, account, sender, "delivered", delivery)
     if isinstance(event.get("read"), dict):
-        # Instagram's messaging_seen names the message (`mid`). Messenger's message_reads only
-        # carries a watermark ("everything sent before this time was read"): mapping it needs
-        # the database (our replies to this person before that time), which an adapter has
-        # not, and StatusUpdate cannot say "up to"; so it is dropped rather than guessed.
+        # Instagram's messaging_seen names the message (`mid`); Messenger's message_reads only
+        # says "everything sent to this person at or before `watermark` was read".
         mid = event["read"].get("mid")
-        return [StatusUpdate(kind, str(mid), "read", channel_address=account, at=at)] if mid else []
+        if mid:
+            return [StatusUpdate(kind, str(mid), "read", channel_address=account, at=at)]
+        return _watermark(kind, account, sender, "read", event["read"])
     return []  # postbacks, reactions, referrals, opt-ins: not conversation messages
+
+
+def _watermark(
+    kind: str, account: str, sender: str, status: str, receipt: dict
+) -> list[ParsedItem]:
+    watermark = from_millis(receipt.get("watermark"))
+    if watermark is None or not sender or sender == account:
+        return []
+    return [WatermarkUpdate(kind, account, sender, status, watermark)]
 
 
 def _direct_message(kind: str, account: str, sender: str, at, message: dict) -> InboundMessage:

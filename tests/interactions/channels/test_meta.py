@@ -9,11 +9,14 @@ import copy
 import json
 import socket
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from interactions import live
 from interactions.channels.base import SendError, TransientSendError, body_digest
 from interactions.channels.meta import MetaAdapter, graph
 from interactions.models import (
@@ -32,8 +35,14 @@ from interactions.types import (
     InboundMessage,
     OutboundRequest,
     StatusUpdate,
+    WatermarkUpdate,
 )
-from tests.factories import ChannelFactory, MessageFactory, ThreadFactory
+from tests.factories import (
+    ChannelFactory,
+    ContactIdentityFactory,
+    MessageFactory,
+    ThreadFactory,
+)
 from tests.fakes.provider_server import ProviderServer
 from tests.webhooks import META_SECRET, hmac_sha256_hex, meta_post
 
@@ -280,9 +289,19 @@ def test_parse_returns_an_item_for_every_event_of_every_entry():
         InboundMessage,
         InboundMessage,
         StatusUpdate,
+        WatermarkUpdate,
         InboundMessage,
     ]
-    assert [i.channel_address for i in items] == [PAGE_ID, PAGE_ID, PAGE_ID, OTHER_PAGE_ID]
+    assert [i.channel_address for i in items] == [
+        PAGE_ID,
+        PAGE_ID,
+        PAGE_ID,
+        PAGE_ID,
+        OTHER_PAGE_ID,
+    ]
+    watermark = items[3]
+    assert (watermark.customer, watermark.status) == (PSID, "delivered")
+    assert watermark.watermark == datetime.fromtimestamp(1767262100.240, tz=UTC)
 
 
 @through_http
@@ -315,17 +334,152 @@ def test_a_delivery_receipt_marks_our_reply_delivered(client, page):
     assert reply.delivery_status == DeliveryStatus.DELIVERED
 
 
+def watermark_of(payload: dict, field: str) -> datetime:
+    millis = payload["entry"][0]["messaging"][0][field]["watermark"]
+    return datetime.fromtimestamp(millis / 1000, tz=UTC)
+
+
+def customer_thread(channel, psid=PSID, contact=None, **extra):
+    """A DM thread with the person whose id on `channel` is `psid`."""
+    identity = ContactIdentityFactory(
+        kind=channel.kind, value=psid, **({"contact": contact} if contact else {})
+    )
+    return ThreadFactory(channel=channel, contact=identity.contact, **extra)
+
+
+def reply_at(thread, at, status=DeliveryStatus.SENT):
+    return MessageFactory(thread=thread, outbound=True, delivery_status=status, created_at=at)
+
+
 @through_http
-def test_a_messenger_read_watermark_alone_changes_nothing(client, page):
-    # message_reads names no message, only a time; the adapter cannot map it without the
-    # database, so it is dropped rather than guessed (see the adapter's docstring).
-    reply = our_reply(page, REPLY_MID, status=DeliveryStatus.DELIVERED)
+def test_a_messenger_read_marks_our_replies_up_to_the_watermark_read(client, page):
+    payload = load("messenger_read")
+    watermark = watermark_of(payload, "read")
+    thread = customer_thread(page)
+    second = timedelta(seconds=1)
+    sent, delivered = (
+        reply_at(thread, watermark - 9 * second),
+        reply_at(thread, watermark, "delivered"),
+    )
+    later = reply_at(thread, watermark + second)
+    failed = reply_at(thread, watermark - second, DeliveryStatus.FAILED)
+    queued = reply_at(thread, watermark - second, DeliveryStatus.QUEUED)  # its send is in flight
+    theirs = MessageFactory(thread=thread, created_at=watermark - 5 * second)
 
-    meta_post(client, URL, load("messenger_read"))
+    assert meta_post(client, URL, payload).status_code == 200
 
-    reply.refresh_from_db()
-    assert reply.delivery_status == DeliveryStatus.DELIVERED
+    statuses = dict(Message.objects.values_list("pk", "delivery_status"))
+    assert statuses[sent.pk] == statuses[delivered.pk] == DeliveryStatus.READ
+    assert statuses[later.pk] == DeliveryStatus.SENT
+    assert statuses[failed.pk] == DeliveryStatus.FAILED
+    assert statuses[queued.pk] == DeliveryStatus.QUEUED
+    assert statuses[theirs.pk] == DeliveryStatus.NONE
+    event = InboundEvent.objects.get()
+    assert (event.status, event.error, event.attempts) == (EventStatus.PROCESSED, "", 1)
+
+
+@through_http
+def test_a_messenger_read_leaves_other_people_pages_and_comment_threads_alone(client, page, team_a):
+    payload = load("messenger_read")
+    earlier = watermark_of(payload, "read") - timedelta(minutes=1)
+    thread = customer_thread(page)
+    mine = reply_at(thread, earlier)
+    someone_else = reply_at(customer_thread(page, psid="7000000000000001"), earlier)
+    other_page = meta_channel(ChannelKind.MESSENGER, OTHER_PAGE_ID, team_a)
+    same_person_elsewhere = reply_at(
+        customer_thread(other_page, psid="7000000000000002", contact=thread.contact), earlier
+    )
+    # Our public answer under their comment on a post: a DM read says nothing about it.
+    comment_reply = reply_at(
+        ThreadFactory(channel=page, contact=thread.contact, conversation_key="106543210987654_1"),
+        earlier,
+    )
+
+    meta_post(client, URL, payload)
+
+    statuses = dict(Message.objects.values_list("pk", "delivery_status"))
+    assert statuses[mine.pk] == DeliveryStatus.READ
+    assert statuses[someone_else.pk] == DeliveryStatus.SENT
+    assert statuses[same_person_elsewhere.pk] == DeliveryStatus.SENT
+    assert statuses[comment_reply.pk] == DeliveryStatus.SENT
+
+
+@through_http
+def test_a_messenger_read_moves_every_reply_in_one_update_and_refreshes_open_pages(client, page):
+    payload = load("messenger_read")
+    earlier = watermark_of(payload, "read") - timedelta(minutes=1)
+    old = customer_thread(page, resolved=True)
+    current = ThreadFactory(channel=page, contact=old.contact)
+    untouched = customer_thread(page, psid="7000000000000001")
+    for thread in (old, current):
+        for _ in range(10):
+            reply_at(thread, earlier)
+    reply_at(untouched, earlier)
+    versions = {t.pk: live.thread_version(t.pk) for t in (old, current, untouched)}
+
+    with CaptureQueriesContext(connection) as queries:
+        meta_post(client, URL, payload)
+
+    updates = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("UPDATE") and "interactions_message" in q["sql"].split("SET")[0]
+    ]
+    assert len(updates) == 1
+    assert Message.objects.filter(delivery_status=DeliveryStatus.READ).count() == 20
+    assert live.thread_version(old.pk) != versions[old.pk]
+    assert live.thread_version(current.pk) != versions[current.pk]
+    assert live.thread_version(untouched.pk) == versions[untouched.pk]
+
+
+@through_http
+def test_a_read_from_someone_we_never_wrote_to_is_processed_as_a_no_op(client, page):
+    MessageFactory(thread=customer_thread(page))  # they wrote; we have not answered yet
+
+    assert meta_post(client, URL, load("messenger_read")).status_code == 200
+
+    event = InboundEvent.objects.get()
+    assert (event.status, event.error, event.attempts) == (EventStatus.PROCESSED, "", 1)
+    assert not Message.objects.filter(direction=Direction.OUTBOUND).exists()
+
+
+@through_http
+def test_a_delivery_watermark_without_mids_marks_earlier_replies_delivered(client, page):
+    # Older Messenger clients send only the watermark; it is always present.
+    payload = load("messenger_delivery")
+    del payload["entry"][0]["messaging"][0]["delivery"]["mids"]
+    watermark = watermark_of(payload, "delivery")
+    thread = customer_thread(page)
+    sent = reply_at(thread, watermark - timedelta(seconds=30))
+    read = reply_at(thread, watermark - timedelta(seconds=20), DeliveryStatus.READ)
+    later = reply_at(thread, watermark + timedelta(seconds=1))
+
+    meta_post(client, URL, payload)
+
+    statuses = dict(Message.objects.values_list("pk", "delivery_status"))
+    assert statuses[sent.pk] == DeliveryStatus.DELIVERED
+    assert statuses[read.pk] == DeliveryStatus.READ  # never backwards
+    assert statuses[later.pk] == DeliveryStatus.SENT
     assert InboundEvent.objects.get().status == EventStatus.PROCESSED
+
+
+@through_http
+def test_a_delivery_with_mids_also_covers_earlier_replies_up_to_its_watermark(client, page):
+    payload = load("messenger_delivery")
+    thread = customer_thread(page)
+    earlier = reply_at(thread, watermark_of(payload, "delivery") - timedelta(minutes=5))
+    named = MessageFactory(
+        thread=thread,
+        outbound=True,
+        provider_message_id=REPLY_MID,
+        created_at=watermark_of(payload, "delivery") + timedelta(milliseconds=40),
+    )
+
+    meta_post(client, URL, payload)
+
+    earlier.refresh_from_db()
+    named.refresh_from_db()
+    assert earlier.delivery_status == named.delivery_status == DeliveryStatus.DELIVERED
 
 
 @through_http
@@ -341,14 +495,21 @@ def test_an_instagram_dm_opens_a_thread_with_an_instagram_identity(client, insta
 
 
 @through_http
-def test_instagram_seen_marks_our_reply_read(client, instagram):
+def test_instagram_seen_marks_that_reply_read_and_no_other(client, instagram):
     mid = load("instagram_seen")["entry"][0]["messaging"][0]["read"]["mid"]
     reply = our_reply(instagram, mid, status=DeliveryStatus.SENT)
+    # Instagram names the message seen: an earlier reply to someone else is not touched.
+    other = our_reply(
+        instagram, "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDA1ODIyMzA0OTE0OnJlcGx5MgZDZD"
+    )
 
     meta_post(client, URL, load("instagram_seen"))
 
     reply.refresh_from_db()
+    other.refresh_from_db()
     assert reply.delivery_status == DeliveryStatus.READ
+    assert other.delivery_status == DeliveryStatus.SENT
+    assert InboundEvent.objects.get().status == EventStatus.PROCESSED
 
 
 # --- Comments on the brand's posts ---------------------------------------------------------
@@ -746,10 +907,15 @@ def test_media_headers_carry_the_channel_token_to_meta_hosts_only():
     assert adapter.media_headers() == {}
     assert adapter.media_headers(channel_config=config, url=f"{GRAPH}/2754859441498128") == bearer
     assert (
-        adapter.media_headers(channel_config=config, url="https://lookaside.fbsbx.com/whatsapp_business/x")
+        adapter.media_headers(
+            channel_config=config, url="https://lookaside.fbsbx.com/whatsapp_business/x"
+        )
         == bearer
     )
-    assert adapter.media_headers(channel_config=config, url="https://scontent.xx.fbcdn.net/v/a.jpg") == {}
+    assert (
+        adapter.media_headers(channel_config=config, url="https://scontent.xx.fbcdn.net/v/a.jpg")
+        == {}
+    )
 
 
 def test_a_whatsapp_media_id_resolves_to_its_download_url(api):
@@ -766,12 +932,14 @@ def test_a_whatsapp_media_id_resolves_to_its_download_url(api):
         },
     )
 
-    url = MetaAdapter().media_resolve(f"{api.url}/v21.0/2754859441498128", channel_config={"access_token": TOKEN})
+    url = MetaAdapter().media_resolve(
+        f"{api.url}/v21.0/2754859441498128", channel_config={"access_token": TOKEN}
+    )
 
     assert url == download
     request = api.requests[-1]
     assert (request.method, request.path) == ("GET", "/v21.0/2754859441498128")
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
-    assert MetaAdapter().media_resolve("https://scontent.xx.fbcdn.net/a.jpg", channel_config={}) == (
-        "https://scontent.xx.fbcdn.net/a.jpg"
-    )
+    assert MetaAdapter().media_resolve(
+        "https://scontent.xx.fbcdn.net/a.jpg", channel_config={}
+    ) == ("https://scontent.xx.fbcdn.net/a.jpg")
