@@ -60,4 +60,6 @@ def identity_label(kind: str, value: str, display: str = "", *, masked: bool) ->
     """
     if masked and kind in MASKED_KINDS:
         return mask_identity(kind, value)
+    if kind == "email":
+        return value  # the address itself: a display form is at most the sender's name
     return display or value

@@ -70,6 +70,10 @@ def test_a_masked_label_never_falls_back_to_the_display_form():
     assert identity_label("phone", PHONE, "+44 7700 900123", masked=True) == MASKED_PHONE
     assert identity_label("phone", PHONE, "+44 7700 900123", masked=False) == "+44 7700 900123"
     assert identity_label("instagram", "1789", "@janedoe", masked=True) == "@janedoe"
+    # An email address reads as itself, whatever name came with it.
+    assert identity_label("email", "jane@example.com", "Jane Doe", masked=False) == (
+        "jane@example.com"
+    )
 
 
 # --- Who sees what -----------------------------------------------------------------------
