@@ -1,7 +1,8 @@
 """SLA reads: a thread's SLA state and the inbox filter (the writes are in services/sla.py).
 
 A thread has up to two running targets: the first reply (until `first_response_at` is set) and
-resolution (until it is resolved). Its state is the worse of the two:
+resolution (until it is resolved; it stands still while the thread is pending, waiting on the
+customer, and the time it stood still moves its due time on). Its state is the worse of the two:
 
 - "breached": a running target's due time has passed;
 - "approaching": a running target is due within its warning window, which is 25% of the
@@ -93,7 +94,10 @@ def _running(target: str) -> Q:
     not_resolved = ~Q(status=ThreadStatus.RESOLVED)
     if target == "first_response":
         return not_resolved & Q(first_response_at__isnull=True, first_response_due_at__isnull=False)
-    return not_resolved & Q(resolution_due_at__isnull=False)
+    # A pending thread waits on the customer: its resolution clock stands still.
+    return ~Q(status__in=[ThreadStatus.RESOLVED, ThreadStatus.PENDING]) & Q(
+        resolution_due_at__isnull=False
+    )
 
 
 def target_q(target: str, state: str, *, now: datetime, book: SlaBook) -> Q:
@@ -132,6 +136,8 @@ def sla_q(state: str, *, now: datetime | None = None, book: SlaBook | None = Non
 def _target_due(thread: Thread, target: str) -> datetime | None:
     if thread.status == ThreadStatus.RESOLVED:
         return None
+    if target == "resolution" and thread.status == ThreadStatus.PENDING:
+        return None  # paused while waiting on the customer
     if target == "first_response" and thread.first_response_at is not None:
         return None
     return getattr(thread, TARGETS[target][0])

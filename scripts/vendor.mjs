@@ -19,7 +19,7 @@ const ICONS = [
   "sparkles", "circle-dot", "moon", "sun", "menu", "x", "check", "building-2",
   "phone-incoming", "phone-outgoing", "file-text", "lock", "info",
   "git-merge", "split",
-  "bell", "check-check",
+  "bell", "check-check", "circle-pause",
 ];
 
 rmSync(out, { recursive: true, force: true });

@@ -81,6 +81,10 @@ class Thread(models.Model):
     # SLA due times, computed from the policy when the thread opens or its priority changes.
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
+    # The resolution clock stops while the thread is pending (waiting on the customer): since
+    # when, and the business minutes it stood still before (they push resolution_due_at on).
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_minutes = models.PositiveIntegerField(default=0)
     # Set when this thread was merged into another (interactions.services.merge); the row
     # stays, resolved, so links and the activity log keep working.
     merged_into = models.ForeignKey(

@@ -27,6 +27,7 @@ from interactions.sentiment import sentiment_of
 from interactions.services.contacts import contact_resolve, contact_touch
 from interactions.services.notifications import notify_mentions
 from interactions.services.routing import routing_after_inbound
+from interactions.services.sla import sla_resume
 from interactions.services.threads import thread_for_inbound
 from interactions.signals import message_received
 from interactions.types import CallUpdate, InboundMessage, StatusUpdate, WatermarkUpdate
@@ -207,6 +208,9 @@ def _thread_after_inbound(thread: Thread, message: Message, sentiment: str, *, a
     Thread.objects.filter(pk=thread.pk).update(**changes)
     for field, value in changes.items():
         setattr(thread, field, value)
+    if thread.sla_paused_at is not None and thread.status != ThreadStatus.PENDING:
+        # The customer answered: the resolution clock runs again from their message.
+        sla_resume(thread=thread, at=max(message.created_at, thread.sla_paused_at))
 
 
 def message_apply_status(*, update: StatusUpdate) -> bool:

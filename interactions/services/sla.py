@@ -8,11 +8,13 @@ logs "approaching"/"breached" lives in services/routing.py (it also runs rules).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from interactions import choices
-from interactions.business_hours import add_business_minutes
+from interactions.business_hours import add_business_minutes, business_minutes_between
 from interactions.models import BusinessHours, Rule, SlaPolicy, Thread
 from interactions.sla import active_sla_policies, policy_schedule
 
@@ -26,7 +28,8 @@ def sla_apply(*, thread: Thread) -> Thread:
     """Set the thread's first-response and resolution due times from its priority's policy.
 
     No active policy clears them. A thread already answered gets no first-response due time
-    (and one already resolved keeps its resolution due time for the record).
+    (and one already resolved keeps its resolution due time for the record). The resolution
+    target is pushed on by the business minutes the thread spent pending (`sla_resume`).
     """
     policy = sla_policy_for(thread.priority)
     first_due = resolution_due = None
@@ -37,7 +40,7 @@ def sla_apply(*, thread: Thread) -> Thread:
                 thread.created_at, policy.first_response_minutes, schedule
             )
         resolution_due = add_business_minutes(
-            thread.created_at, policy.resolution_minutes, schedule
+            thread.created_at, policy.resolution_minutes + thread.sla_paused_minutes, schedule
         )
     if (thread.first_response_due_at, thread.resolution_due_at) != (first_due, resolution_due):
         Thread.objects.filter(pk=thread.pk).update(
@@ -45,6 +48,30 @@ def sla_apply(*, thread: Thread) -> Thread:
         )
         thread.first_response_due_at, thread.resolution_due_at = first_due, resolution_due
     return thread
+
+
+def sla_pause(*, thread: Thread, at: datetime) -> None:
+    """Stop the resolution clock: the thread waits on the customer. Call with the thread
+    locked; a thread without a resolution target, or already paused, is left as it is."""
+    if thread.sla_paused_at is not None or thread.resolution_due_at is None:
+        return
+    thread.sla_paused_at = at
+    Thread.objects.filter(pk=thread.pk).update(sla_paused_at=at)
+
+
+def sla_resume(*, thread: Thread, at: datetime) -> None:
+    """Restart the resolution clock: the business minutes it stood still (in the policy's
+    hours) push the due time on. Call with the thread locked; a no-op unless paused."""
+    if thread.sla_paused_at is None:
+        return
+    schedule = policy_schedule(sla_policy_for(thread.priority))
+    paused = max(0, round(business_minutes_between(thread.sla_paused_at, at, schedule)))
+    thread.sla_paused_at = None
+    thread.sla_paused_minutes += paused
+    Thread.objects.filter(pk=thread.pk).update(
+        sla_paused_at=None, sla_paused_minutes=thread.sla_paused_minutes
+    )
+    sla_apply(thread=thread)
 
 
 def sla_clear_answered() -> int:

@@ -24,7 +24,7 @@ from interactions.models import (
     ThreadStatus,
 )
 from interactions.normalize import base_subject
-from interactions.services.sla import sla_apply
+from interactions.services.sla import sla_apply, sla_pause, sla_resume
 from interactions.signals import thread_resolved
 from interactions.types import InboundMessage
 
@@ -218,6 +218,11 @@ def thread_set_status(
     thread.snoozed_until = snoozed_until if status == ThreadStatus.SNOOZED else None
     thread.resolved_at = now if status == ThreadStatus.RESOLVED else None
     thread.save(update_fields=["status", "snoozed_until", "resolved_at"])
+    # Pending means waiting on the customer: the resolution clock stands still meanwhile.
+    if status == ThreadStatus.PENDING:
+        sla_pause(thread=thread, at=now)
+    elif old == ThreadStatus.PENDING:
+        sla_resume(thread=thread, at=now)
     _log(
         thread,
         ThreadEventKind.STATUS,

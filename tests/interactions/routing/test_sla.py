@@ -303,3 +303,103 @@ def test_the_sweep_is_a_beat_task_every_minute(normal_policy):
     sla_sweep_task.delay()
 
     assert [e["state"] for e in _sla_events(thread)] == ["breached"]
+
+
+# --- Pending pauses the resolution clock ---------------------------------------------------
+
+
+def _pending_since(thread, since, manager):
+    """Set pending, then date the pause back to `since` (the service stamps the real now)."""
+    thread_set_status(thread=thread, status=ThreadStatus.PENDING, actor=manager)
+    Thread.objects.filter(pk=thread.pk).update(sla_paused_at=since)
+    thread.refresh_from_db()
+    return thread
+
+
+def test_pending_stops_the_resolution_clock_and_reopening_moves_the_due_time_on(
+    normal_policy, manager
+):
+    now = timezone.now()
+    # Answered, so only the resolution target runs: resolve by now + 5 h.
+    thread = _thread(created=now - timedelta(hours=3), first_response_at=now - timedelta(hours=2))
+    due = thread.resolution_due_at
+    thread = _pending_since(thread, now - timedelta(hours=2), manager)
+
+    # Waiting on the customer, it is neither breached nor approaching, whatever the time.
+    assert sla_state(thread, due + timedelta(days=2)) == "ok"
+    assert thread not in Thread.objects.filter(sla_q("breached", now=due + timedelta(days=2)))
+
+    thread_set_status(thread=thread, status=ThreadStatus.OPEN, actor=manager)
+    thread.refresh_from_db()
+
+    assert thread.sla_paused_at is None and thread.sla_paused_minutes == 120
+    assert thread.resolution_due_at == due + timedelta(minutes=120)
+
+
+def test_pending_does_not_excuse_a_first_reply_never_sent(normal_policy, manager):
+    now = timezone.now()
+    thread = _pending_since(_thread(created=now - timedelta(hours=3)), now, manager)
+
+    assert sla_state(thread, now) == "breached"  # the 1-hour first reply is 2 hours late
+
+
+def test_a_pause_counts_business_minutes_only(normal_policy, manager):
+    # UTC office hours: no clock change can make a week longer or shorter than 168 hours.
+    normal_policy.business_hours = BusinessHours.objects.create(
+        name="UTC office", timezone="UTC", week=[["09:00", "17:00"]] * 5 + [None, None]
+    )
+    normal_policy.save()
+    now = timezone.now()
+    thread = _thread(created=now - timedelta(days=30))
+    before = thread.resolution_due_at
+    # Pending for the last 7 days: whatever day it is, that is 5 working days of 8 hours.
+    thread = _pending_since(thread, now - timedelta(days=7), manager)
+
+    thread_set_status(thread=thread, status=ThreadStatus.OPEN, actor=manager)
+    thread.refresh_from_db()
+
+    assert thread.sla_paused_minutes == 5 * 8 * 60
+    assert thread.resolution_due_at > before
+
+
+def test_the_customer_answering_restarts_the_clock_from_their_message(
+    sms_channel, normal_policy, manager
+):
+    first = receive("Where is my parcel?").thread
+    thread = Thread.objects.get(pk=first.pk)
+    due = thread.resolution_due_at
+    now = timezone.now()
+    _pending_since(thread, now - timedelta(minutes=90), manager)
+
+    receive("Here is the tracking number", sent_at=now - timedelta(minutes=30))
+
+    thread.refresh_from_db()
+    assert thread.status == ThreadStatus.OPEN and thread.sla_paused_at is None
+    assert thread.sla_paused_minutes == 60
+    assert thread.resolution_due_at == due + timedelta(minutes=60)
+
+
+def test_pauses_add_up_and_survive_a_priority_change(normal_policy, urgent_policy, manager):
+    now = timezone.now()
+    thread = _thread(created=now - timedelta(hours=5))
+    thread = _pending_since(thread, now - timedelta(hours=4), manager)
+    thread_set_status(thread=thread, status=ThreadStatus.OPEN, actor=manager)
+    thread = _pending_since(Thread.objects.get(pk=thread.pk), now - timedelta(hours=1), manager)
+    thread_set_status(thread=thread, status=ThreadStatus.RESOLVED, actor=manager)
+    thread.refresh_from_db()
+    assert thread.sla_paused_minutes == 300 and thread.sla_paused_at is None
+
+    thread_set_status(thread=thread, status=ThreadStatus.OPEN, actor=manager)
+    thread_set_priority(thread=thread, priority=Priority.URGENT, actor=manager)
+    thread.refresh_from_db()
+
+    assert thread.resolution_due_at == thread.created_at + timedelta(minutes=120 + 300)
+
+
+def test_the_thread_page_says_the_clock_is_paused(normal_policy, manager, manager_client):
+    thread = _thread(created=timezone.now())
+    thread_set_status(thread=thread, status=ThreadStatus.PENDING, actor=manager)
+
+    page = manager_client.get(f"/inbox/threads/{thread.pk}/").content.decode()
+
+    assert "paused while pending" in page
