@@ -1,11 +1,10 @@
 """Workers drain stored events oldest first; failures back off; a drain is requested once."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from interactions.models import ChannelKind, EventStatus, InboundEvent, Message, Rule, Thread
@@ -22,6 +21,7 @@ from interactions.services.events import (
     inbound_events_stalled,
 )
 from interactions.services.rules import active_rules
+from tests.concurrency import run_at_once
 from tests.factories import ChannelFactory
 from tests.webhooks import twilio_sms_params
 
@@ -206,26 +206,8 @@ def test_concurrent_drains_take_different_events_and_process_each_once(monkeypat
     monkeypatch.setattr(events, "_enqueue", None)
     for i in range(40):
         store(f"SMc{i}", f"message {i}", sender=f"+4477009001{i % 8:02d}")
-    outcomes: list = []
-    errors: list = []
-    start = threading.Barrier(3)
+    outcomes = run_at_once(inbound_events_drain, copies=3)
 
-    def drain():
-        try:
-            start.wait()
-            outcomes.append(inbound_events_drain())
-        except Exception as exc:  # reported below: a thread's exception is otherwise lost
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    drains = [threading.Thread(target=drain) for _ in range(3)]
-    for thread in drains:
-        thread.start()
-    for thread in drains:
-        thread.join(60)
-
-    assert errors == []
     assert sum(c["processed"] for c in outcomes) == 40
     assert Message.objects.count() == 40
     assert Thread.objects.count() == 8  # one per sender, however the drains interleaved

@@ -6,13 +6,11 @@ loopback servers.
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from interactions.channels.base import Adapter, SendError, TransientSendError
@@ -29,6 +27,7 @@ from interactions.services.outbound import (
     whatsapp_window_open,
 )
 from interactions.tasks import send_message
+from tests.concurrency import run_at_once
 from tests.factories import (
     ChannelFactory,
     ContactIdentityFactory,
@@ -425,19 +424,7 @@ def test_two_workers_sending_the_same_reply_send_it_once(agent, monkeypatch):
     monkeypatch.setattr(outbound, "get_adapter", lambda key: slow)
     monkeypatch.setattr(outbound, "_enqueue_send", None)  # the two workers below do the sending
     message = reply(sms_thread(), agent)
-    outcomes = []
-
-    def worker():
-        try:
-            outcomes.append(message_send(message_id=message.pk))
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=worker) for _ in range(2)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    outcomes = run_at_once(lambda: message_send(message_id=message.pk), copies=2)
 
     assert len(slow.requests) == 1
     assert sorted(outcomes) in (["busy", "sent"], ["sent", "skipped"])
