@@ -78,23 +78,113 @@ def display(html: str, images: Mapping[str, str]) -> DisplayHtml:
 
 
 def fold_quoted(html: str) -> str:
-    """Wrap a reply's trailing quoted history (its last outermost <blockquote>, when something
-    new comes before it and nothing after) in a closed <details>, as the text view shows only
-    the new part. Interleaved answers and forwards stay open. `html` is nh3's output."""
-    if "<blockquote" not in html:
+    """Wrap a reply's trailing quoted history in a closed <details>, as the text view shows only
+    the new part: its last outermost <blockquote> (Gmail, Apple Mail, Thunderbird), when
+    something new comes before it and nothing after; else, Outlook's way, everything from a
+    bold "From: … Sent:" header block to the end of the element around it. Interleaved answers
+    and forwards stay open. `html` is nh3's output."""
+    if "<blockquote" in html:
+        outline = _Outline(html)
+        outline.feed(html)
+        outline.close()
+        if outline.quotes:
+            start, end = outline.quotes[-1]
+            content = outline.content
+            if any(at < start for at in content) and not any(at >= end for at in content):
+                return _folded(html, start, end)
+            return html
+    header = OUTLOOK_HEADER.search(html)
+    if header is None:
         return html
-    outline = _Outline(html)
-    outline.feed(html)
-    outline.close()
-    if not outline.quotes:
-        return html
-    start, end = outline.quotes[-1]
-    if not any(at < start for at in outline.content) or any(at >= end for at in outline.content):
-        return html
+    enclosing = _Enclosing(html, header.start())
+    enclosing.feed(html)
+    enclosing.close()
+    span = enclosing.span()
+    return html if span is None else _folded(html, *span)
+
+
+def _folded(html: str, start: int, end: int) -> str:
     return (
         f'{html[:start]}<details class="msg-quoted"><summary>Show quoted text</summary>'
         f"{html[start:end]}</details>{html[end:]}"
     )
+
+
+# Outlook quotes a message under a block of bold labels, in the writer's language:
+# <b>From:</b> … <b>Sent:</b> … (Von/Gesendet, De/Envoyé, Da/Inviato, Van/Verzonden, …).
+OUTLOOK_HEADER = re.compile(
+    r"<b>\s*(?:From|Von|De|Da|Van|Från|Fra|Od|Lähettäjä)\s*:\s*</b>.{0,500}?"
+    r"<b>\s*(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado|Inviato|Verzonden|Skickat|Sendt|Wysłane|"
+    r"Lähetetty)\s*:\s*</b>",
+    re.DOTALL | re.IGNORECASE,
+)
+VOID_TAGS = frozenset({"br", "hr", "img", "wbr", "col", "area", "source", "track"})
+
+
+class _Enclosing(HTMLParser):
+    """Where to fold for a quote header at `target`: from the outermost element around it that
+    opened after the last thing written before it, to the end of that element's parent (so
+    the fold keeps the document's nesting). None when nothing new comes first."""
+
+    def __init__(self, html: str, target: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self._html = html
+        self._target = target
+        self._lines = [0, *(match.end() for match in re.finditer("\n", html))]
+        self._stack: list[tuple[str, int]] = []
+        self._last_content = -1
+        self._around: list[tuple[str, int]] | None = None  # the stack at the target
+        self._end: int | None = None
+        self._fold_depth: int | None = None  # the fold's element, as a depth in the stack
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._lines[line - 1] + column
+
+    def _reach(self, at: int) -> None:
+        if self._around is None and at >= self._target:
+            self._around = list(self._stack)
+            fresh = [
+                i for i, (_tag, start) in enumerate(self._around) if start > self._last_content
+            ]
+            self._fold_depth = fresh[0] if fresh else None
+
+    def handle_starttag(self, tag, attrs):
+        at = self._offset()
+        self._reach(at)
+        if tag == "img" and self._around is None:
+            self._last_content = at
+        if tag not in VOID_TAGS:
+            self._stack.append((tag, at))
+
+    def handle_endtag(self, tag):
+        at = self._offset()
+        self._reach(at)
+        if any(open_tag == tag for open_tag, _ in self._stack):
+            while self._stack:
+                open_tag, _ = self._stack.pop()
+                if open_tag == tag:
+                    break
+        if (
+            self._end is None
+            and self._fold_depth is not None
+            and self._fold_depth > 0
+            and len(self._stack) < self._fold_depth
+        ):
+            self._end = at  # the fold's parent closes here
+
+    def handle_data(self, data):
+        at = self._offset()
+        self._reach(at)
+        if self._around is None and data.strip():
+            self._last_content = at
+
+    def span(self) -> tuple[int, int] | None:
+        if self._around is None or self._fold_depth is None or self._last_content < 0:
+            return None
+        start = self._around[self._fold_depth][1]
+        end = self._end if self._fold_depth > 0 and self._end is not None else len(self._html)
+        return start, end
 
 
 class _Outline(HTMLParser):

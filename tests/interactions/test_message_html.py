@@ -94,3 +94,38 @@ def test_only_the_last_quote_of_an_interleaved_reply_is_folded():
         '<details class="msg-quoted"><summary>Show quoted text</summary>'
         "<blockquote>Colour?\n&nbsp;</blockquote></details>\n&nbsp;"
     )
+
+
+def test_an_outlook_quote_folds_from_its_header_to_the_end_of_the_enclosing_element():
+    html = (
+        "<div><p>Please cancel the order.</p><p>Bob</p>"
+        "<div><p><b>From:</b> Shop &lt;s@shop.example&gt;<br><b>Sent:</b> Monday<br>"
+        "<b>To:</b> Bob</p></div><p>Your quote is ready.</p></div>"
+    )
+
+    assert fold_quoted(html) == (
+        "<div><p>Please cancel the order.</p><p>Bob</p>"
+        '<details class="msg-quoted"><summary>Show quoted text</summary>'
+        "<div><p><b>From:</b> Shop &lt;s@shop.example&gt;<br><b>Sent:</b> Monday<br>"
+        "<b>To:</b> Bob</p></div><p>Your quote is ready.</p></details></div>"
+    )
+
+
+def test_an_outlook_quote_in_german_after_a_rule_folds_to_the_end():
+    html = "<p>Neu</p><hr><p><b>Von:</b> x<br><b>Gesendet:</b> y</p><p>alt</p>"
+
+    assert fold_quoted(html) == (
+        '<p>Neu</p><hr><details class="msg-quoted"><summary>Show quoted text</summary>'
+        "<p><b>Von:</b> x<br><b>Gesendet:</b> y</p><p>alt</p></details>"
+    )
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p><b>From:</b> x<br><b>Sent:</b> y</p><p>a forward with nothing new</p>",
+        "<p>Who is this <b>From:</b> person?</p>",  # no header block
+    ],
+)
+def test_outlook_style_text_without_a_new_part_or_a_header_block_stays_open(html):
+    assert fold_quoted(html) == html
