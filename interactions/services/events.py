@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 # Attempts at an event that keeps hitting transient failures before it is marked failed.
 MAX_ATTEMPTS = 8
+# Starts of an event's processing that killed the worker before it is set aside (_StartLog).
+CRASH_LIMIT = 3
 # Events a drain processes before handing over to a fresh task (other tasks get their turn).
 DRAIN_BUDGET = 2000
 # A stored event asks for a drain unless one is already waiting (this key, set on request and
@@ -149,6 +151,43 @@ def _insert_if_new(event: InboundEvent) -> bool:
     event.pk = row[0]
     event._state.adding = False
     return True
+
+
+class _StartLog:
+    """How many times each event's processing has started, kept in the cache.
+
+    Every finished attempt counts in `attempts`; a start that never finished killed its worker
+    (an email that exhausts memory, say). Drains take the oldest event first, so such an event
+    would stop every drain at the head of the queue: after CRASH_LIMIT such starts it is failed
+    instead. One cache round trip per event: the previous event's count is dropped in the
+    same one (it finished, or this process would not be here).
+    """
+
+    TTL_S = 24 * 3600
+
+    def __init__(self) -> None:
+        self.previous: str | None = None
+
+    def begin(self, event_id: int) -> int:
+        key = cache_key(f"ingest:starts:{event_id}")
+        client = redis_client()
+        if client is None:  # the embedded default: tasks run in-process, nothing to guard
+            return 1
+        try:
+            with client.pipeline(transaction=False) as pipe:
+                if self.previous and self.previous != key:
+                    pipe.delete(self.previous)
+                pipe.incr(key)
+                pipe.expire(key, self.TTL_S)
+                results = pipe.execute()
+        except Exception:  # the cache is down: process without the guard rather than not at all
+            log.warning("Could not count the start of inbound event %s", event_id)
+            return 1
+        self.previous = key
+        return results[-2]
+
+
+_starts = _StartLog()
 
 
 class RetryLater(Exception):
@@ -272,6 +311,12 @@ def _process(lock, *, event_id: int | None = None) -> tuple[str, int | None]:
             if event is None:
                 return "skipped", None
             event_id = event.pk
+            crashes = _starts.begin(event_id) - 1 - event.attempts
+            if crashes >= CRASH_LIMIT:
+                raise ParseError(
+                    f"Processing stopped {crashes} times without finishing (the worker died: "
+                    "out of memory on this delivery?); set aside so the others go on."
+                )
             attempts = event.attempts + 1
             adapter = get_adapter(event.provider)
             if adapter is None:
@@ -307,14 +352,22 @@ def _process(lock, *, event_id: int | None = None) -> tuple[str, int | None]:
     except (ParseError, UnknownChannel, InvalidIdentity) as exc:
         _fail(event_id, str(exc) or exc.__class__.__name__)
         return "failed", event_id
-    except OperationalError as exc:
-        if event_id is not None:
-            _note_attempt(event_id, f"Database: {exc}")
-        raise RetryLater(str(exc), event_id=event_id) from exc
     except IntegrityError as exc:
         # A twin stored concurrently (see message_create_inbound): the retry finds it.
         _note_attempt(event_id, f"Conflict: {exc}")
         raise RetryLater(str(exc), event_id=event_id) from exc
+    except DatabaseError as exc:  # the connection dropped, a deadlock, a timeout…
+        if event_id is not None:
+            _note_attempt(event_id, f"Database: {exc}")
+        raise RetryLater(str(exc), event_id=event_id) from exc
+    except Exception as exc:
+        # A bug met by one delivery must not stop the drains behind it: set it aside with the
+        # reason, to replay once fixed.
+        if event_id is None:
+            raise
+        log.exception("Inbound event %s could not be processed", event_id)
+        _fail(event_id, f"{exc.__class__.__name__}: {exc}")
+        return "failed", event_id
     if retry:
         raise RetryLater(event.error, event_id=event_id)
     return "processed", event_id

@@ -4,12 +4,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from interactions.models import ChannelKind, EventStatus, InboundEvent, Message, Rule, Thread
 from interactions.services import events
 from interactions.services.events import (
+    CRASH_LIMIT,
     MAX_ATTEMPTS,
     RetryLater,
     drain_request,
@@ -89,7 +90,7 @@ def test_a_transient_failure_backs_off_and_ends_failed_after_max_attempts(sms_ch
     event = store("SMflaky")
 
     def flaky(**kwargs):
-        raise events.OperationalError("the database went away")
+        raise OperationalError("the database went away")
 
     monkeypatch.setattr(events, "message_create_inbound", flaky)
     before = timezone.now()
@@ -117,6 +118,61 @@ def test_the_first_event_due_again_says_when(sms_channel):
     InboundEvent.objects.filter(pk=later.pk).update(not_before=now + timedelta(minutes=5))
 
     assert 25 < events.next_retry_in() <= 30
+
+
+def test_a_bug_met_by_one_delivery_sets_it_aside_and_the_drain_goes_on(sms_channel, monkeypatch):
+    store("SMbad", "boom")
+    store("SMgood", "fine")
+    original = events.message_create_inbound
+
+    def buggy(*, inbound, **kwargs):
+        if inbound.text == "boom":
+            raise KeyError("missing field")
+        return original(inbound=inbound, **kwargs)
+
+    monkeypatch.setattr(events, "message_create_inbound", buggy)
+
+    assert inbound_events_drain() == {"failed": 1, "processed": 1}
+    bad = InboundEvent.objects.get(provider_event_id="SMbad")
+    assert bad.status == EventStatus.FAILED and bad.error == "KeyError: 'missing field'"
+    assert texts_in_order() == ["fine"]
+
+
+@pytest.mark.redis
+def test_a_delivery_that_keeps_killing_its_worker_is_set_aside(sms_channel):
+    poison = store("SMpoison", "huge")
+    store("SMafter", "next")
+    # Three starts that never finished (each took its worker down with it).
+    for _ in range(CRASH_LIMIT):
+        events._starts.begin(poison.pk)
+    events._starts.previous = None  # those workers died: nothing of theirs was cleaned up
+
+    assert inbound_events_drain() == {"failed": 1, "processed": 1}
+
+    poison.refresh_from_db()
+    assert poison.status == EventStatus.FAILED
+    assert poison.error.startswith(f"Processing stopped {CRASH_LIMIT} times without finishing")
+    assert texts_in_order() == ["next"]
+
+
+@pytest.mark.redis
+def test_retried_and_replayed_deliveries_are_not_mistaken_for_crashes(sms_channel, monkeypatch):
+    event = store("SMflaky")
+    calls = []
+    original = events.message_create_inbound
+
+    def flaky(**kwargs):
+        calls.append(1)
+        if len(calls) <= CRASH_LIMIT + 1:
+            raise OperationalError("the database went away")
+        return original(**kwargs)
+
+    monkeypatch.setattr(events, "message_create_inbound", flaky)
+    for _ in range(CRASH_LIMIT + 1):
+        assert inbound_event_process_next() == "retry"
+        InboundEvent.objects.filter(pk=event.pk).update(not_before=None)
+
+    assert inbound_event_process_next() == "processed"
 
 
 def test_a_replay_clears_the_backoff(sms_channel):
