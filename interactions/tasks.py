@@ -19,6 +19,8 @@ from interactions.services import routing as routing_services
     ignore_result=True,
 )
 def process_inbound_event(event_id: int) -> str:
+    """One event, at once: how stored events are processed when tasks run in-process (the
+    embedded default has no broker and no workers to drain them)."""
     return events.inbound_event_process(event_id=event_id)
 
 

@@ -73,8 +73,8 @@ def enqueue_processing(event_id: int) -> None:
         return
     try:
         _enqueue(event_id)
-    except Exception:  # broker down or slow: the row is stored, the sweeper re-enqueues it
-        log.warning("Could not enqueue inbound event %s; the sweeper will retry it.", event_id)
+    except Exception:  # broker or cache down: the row is stored, the sweeper will find it
+        log.warning("Could not hand inbound event %s to the workers; the sweeper will.", event_id)
 
 
 def drain_request(publish: Callable[[], object], *, queue: str) -> bool:
@@ -406,7 +406,8 @@ def inbound_event_replay(*, event: InboundEvent) -> None:
 
 
 def inbound_events_stalled(*, older_than_s: int = 60, limit: int = 500) -> list[int]:
-    """Pending events nobody picked up (broker outage, lost task): the sweeper re-enqueues them."""
+    """Pending events nobody picked up (a broker outage, a lost drain) and not backing off: the
+    sweeper asks for a drain when there are any."""
     now = timezone.now()
     cutoff = now - timedelta(seconds=older_than_s)
     return list(
