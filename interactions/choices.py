@@ -21,7 +21,11 @@ from accounts.models import Team, User
 from interactions.models import Tag
 
 VERSION_KEY = "choices:version"
-TTL_S = 3600
+# Every list kept with `cached`. A change drops their entries for the version it ends (nothing
+# reads those again), so a page never pays for a rebuild on a timer: the time-to-live only
+# sweeps up an entry written late for a version already gone.
+NAMES = ("teams", "tags", "users", "sla_policies")
+TTL_S = 24 * 3600
 # Process-local copies: the shared version is asked at most this often, and a copy is rebuilt
 # after this long whatever the version says (a change whose transaction rolled back).
 LOCAL_RECHECK_S = 1.0
@@ -38,15 +42,19 @@ def changed(**_kwargs) -> None:
 
     def bump():
         try:
-            cache.incr(VERSION_KEY)
+            version = cache.incr(VERSION_KEY)
         except ValueError:
             cache.set(VERSION_KEY, 1, timeout=None)
+            return
+        cache.delete_many([f"choices:{name}:{version - 1}" for name in NAMES])
 
     transaction.on_commit(bump)
 
 
 def cached(name: str, build):
     """`build()`'s value, cached until one of the watched models changes."""
+    if name not in NAMES:
+        raise ValueError(f"Add {name!r} to choices.NAMES, so a change drops it.")
     key = f"choices:{name}:{_version()}"
     value = cache.get(key)
     if value is None:

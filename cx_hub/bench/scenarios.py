@@ -55,11 +55,13 @@ class Prepared:
 
 
 # DESIGN.md: "pages answering in tens of milliseconds and a constant number of SQL queries per
-# page whatever the data size". Read as p95 under 100 ms.
+# page whatever the data size"; the inbox issue puts the list, the thread page and the API list
+# at a p95 of 50 ms at full scale, and the list at 10 queries at most.
 PAGE_GOALS = (
-    Goal("p95_ms", "<=", 100, "DESIGN.md: pages answer in tens of milliseconds"),
+    Goal("p95_ms", "<=", 50, "issue: p95 <= 50 ms at full scale"),
     Goal("queries_constant", "==", True, "DESIGN.md: a constant number of queries per page"),
 )
+INBOX_GOALS = (*PAGE_GOALS, Goal("queries", "<=", 10, "issue: inbox_list <= 10 SQL queries"))
 
 
 SCENARIOS: dict[str, Callable[[BenchContext], Prepared]] = {}
@@ -190,7 +192,7 @@ def inbox_list(ctx: BenchContext) -> Prepared:
     def run_view() -> None:
         expect_ok(ctx.get(client, path, data), what)
 
-    return Prepared(run=run_view, target=f"{what} as {ctx.agent.email}", goals=PAGE_GOALS)
+    return Prepared(run=run_view, target=f"{what} as {ctx.agent.email}", goals=INBOX_GOALS)
 
 
 # Registered after inbox_list, in the order the report lists them; they import from this module.
