@@ -8,6 +8,7 @@ database: the webhook view stores, the ingest service applies, the outbound serv
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 
 from django.http import HttpRequest, HttpResponse
@@ -47,6 +48,16 @@ class EventData:
     payload: dict = field(default_factory=dict)
     raw: str = ""
     channel_address: str = ""
+
+
+def config_secret(config: dict | None, name: str) -> str:
+    """A channel's secret: from the environment variable its config names in `<name>_env`
+    (so the token never sits in the database or the admin), else `config[name]` itself."""
+    config = config or {}
+    env = config.get(f"{name}_env") or ""
+    if env:
+        return os.environ.get(env, "")
+    return config.get(name) or ""
 
 
 def body_digest(body: bytes) -> str:

@@ -42,6 +42,7 @@ from interactions.channels.base import (
     TransientSendError,
     WebhookError,
     body_digest,
+    config_secret,
 )
 from interactions.types import AttachmentData, Identity, InboundMessage, OutboundRequest
 
@@ -128,14 +129,16 @@ class XAdapter(Adapter):
         rather than posted as a stand-alone tweet to all followers.
 
         DMs need a user-context token (app-only bearer tokens cannot send them), so the
-        channel's own OAuth 2.0 user token in `channel_config["access_token"]` is preferred over
-        X_BEARER_TOKEN for both calls.
+        channel's own OAuth 2.0 user token (in the environment variable `access_token_env`
+        names, or `access_token`) is preferred over X_BEARER_TOKEN for both calls.
         """
         if request.attachments:
             raise SendError("Sending attachments on X is not supported yet.")
-        token = request.channel_config.get("access_token") or settings.X_BEARER_TOKEN
+        token = config_secret(request.channel_config, "access_token") or settings.X_BEARER_TOKEN
         if not token:
-            raise SendError("X is not configured (X_BEARER_TOKEN or the channel's access_token).")
+            raise SendError(
+                "X is not configured (X_BEARER_TOKEN, or the channel's access_token_env)."
+            )
         base = settings.X_API_BASE.rstrip("/")
         if request.conversation_key in ("", DM_KEY):
             participant = quote(request.to.value, safe="")

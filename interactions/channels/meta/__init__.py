@@ -8,7 +8,8 @@ One endpoint, `/webhooks/meta/`, for every Meta product the app subscribes to:
 A delivery has no id of its own, so the stored event id is a digest of its body: a re-delivery
 of the same bytes is a no-op, and the (channel, message id) constraint catches the rest.
 
-Channels (provider "meta"; config `{"access_token": "<page or system-user token>"}`):
+Channels (provider "meta"; config `{"access_token_env": "<variable holding the page or
+system-user token>"}`, or the token itself in `access_token`):
 - messenger: address = the Facebook Page id (DMs and comments on the Page's posts)
 - instagram: address = the Instagram professional account id (DMs and comments on its media)
 - whatsapp: address = the WhatsApp Cloud API phone_number_id (not the display number);
@@ -25,7 +26,14 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from interactions.channels.base import Adapter, EventData, ParseError, WebhookError, body_digest
+from interactions.channels.base import (
+    Adapter,
+    EventData,
+    ParseError,
+    WebhookError,
+    body_digest,
+    config_secret,
+)
 from interactions.channels.meta import graph, messenger, whatsapp
 from interactions.types import OutboundRequest, ParsedItem
 
@@ -99,7 +107,7 @@ class MetaAdapter(Adapter):
 
     def media_headers(self, *, url: str = "", channel_config: dict | None = None) -> dict[str, str]:
         """The channel's token as a bearer header, for Meta's own hosts only."""
-        token = (channel_config or {}).get("access_token")
+        token = config_secret(channel_config, "access_token")
         if not token:
             return {}
         host = urlsplit(url).hostname or ""

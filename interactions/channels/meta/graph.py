@@ -14,7 +14,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from interactions.channels.base import SendError, TransientSendError
+from interactions.channels.base import SendError, TransientSendError, config_secret
 from interactions.types import OutboundRequest
 
 # (connect, read) seconds: a reply task must not hang on a slow Graph API.
@@ -36,9 +36,12 @@ def graph_host() -> str:
 
 
 def token_of(config: dict | None) -> str:
-    token = (config or {}).get("access_token") or ""
+    token = config_secret(config, "access_token")
     if not token:
-        raise SendError("This Meta channel has no access token (channel config `access_token`).")
+        raise SendError(
+            "This Meta channel has no access token: set the environment variable its config "
+            "names in `access_token_env` (or put the token in `access_token`)."
+        )
     return token
 
 

@@ -659,6 +659,25 @@ def outbound(kind, address, to, text="Thanks, we are on it.", **extra):
     )
 
 
+def test_a_page_token_can_live_in_the_environment_rather_than_the_database(api, monkeypatch):
+    monkeypatch.setenv("CXHUB_TEST_PAGE_TOKEN", "token-from-the-environment")
+    api.respond(200, {"recipient_id": PSID, "message_id": "m_env"})
+    request = outbound("messenger", PAGE_ID, Identity("messenger", PSID))
+    request = replace(request, channel_config={"access_token_env": "CXHUB_TEST_PAGE_TOKEN"})
+
+    assert MetaAdapter().send(request) == "m_env"
+    assert api.requests[-1].headers["authorization"] == "Bearer token-from-the-environment"
+
+
+def test_a_channel_whose_token_variable_is_unset_is_refused_with_the_reason(api):
+    request = outbound("messenger", PAGE_ID, Identity("messenger", PSID))
+    request = replace(request, channel_config={"access_token_env": "CXHUB_TEST_UNSET_TOKEN"})
+
+    with pytest.raises(SendError, match="access_token_env"):
+        MetaAdapter().send(request)
+    assert api.requests == []
+
+
 def test_a_messenger_reply_goes_to_the_send_api_with_the_page_token(api):
     api.respond(200, {"recipient_id": PSID, "message_id": "m_sent1"})
 

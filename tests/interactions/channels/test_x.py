@@ -280,6 +280,15 @@ def test_a_reply_in_a_dm_thread_is_a_dm_sent_with_the_channels_user_token(api):
     assert request.json == {"text": "Thanks Dana, the parcel left our warehouse this morning."}
 
 
+def test_the_channels_user_token_can_come_from_the_environment(api, monkeypatch):
+    monkeypatch.setenv("CXHUB_TEST_X_TOKEN", "user-token-from-env")
+    api.respond(201, {"data": {"dm_conversation_id": "c", "dm_event_id": "1790003985632817158"}})
+
+    XAdapter().send(reply(channel_config={"access_token_env": "CXHUB_TEST_X_TOKEN"}))
+
+    assert api.requests[-1].headers["authorization"] == "Bearer user-token-from-env"
+
+
 def test_a_reply_in_a_mention_thread_is_a_public_reply_to_the_customers_tweet(api):
     api.respond(201, {"data": {"id": "1790012000000000000", "text": "@danaruiz On it!"}})
 
