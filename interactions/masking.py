@@ -7,6 +7,8 @@ phone numbers are masked; social ids (Messenger PSIDs, X ids, handles) are left 
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
 MASKED_KINDS = frozenset({"email", "phone", "whatsapp"})
@@ -63,3 +65,52 @@ def identity_label(kind: str, value: str, display: str = "", *, masked: bool) ->
     if kind == "email":
         return value  # the address itself: a display form is at most the sender's name
     return display or value
+
+
+_SEPARATORS = r"[\s\-.()/]*"
+
+
+def _phone_pattern(value: str) -> str | None:
+    """A pattern for an E.164 number as people write it: with or without its country code
+    (+44, 0044) or trunk 0, digits grouped by spaces, dashes, dots or brackets."""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return None
+    national = phonenumbers.national_significant_number(number)
+    if len(national) < 6:
+        return None
+    digits = _SEPARATORS.join(national)
+    country = str(number.country_code)
+    prefix = rf"(?:(?:\+|00){_SEPARATORS}{country}{_SEPARATORS}(?:\(0\){_SEPARATORS})?|0)?"
+    return rf"(?<![\d+]){prefix}\(?{digits}(?!\d)"
+
+
+def mask_in_text(text: str, identities) -> str:
+    """`text` with the contact's own email addresses and phone numbers masked wherever they
+    are written (a signature, a quoted "On …, Dana <dana@…> wrote:", a number typed in a
+    note). Works on HTML as on plain text: masked forms hold no character HTML escapes.
+
+    `identities` are (kind, value) pairs, or objects with .kind and .value.
+    """
+    if not text:
+        return text
+    replacements: list[tuple[re.Pattern, str]] = []
+    for identity in identities:
+        kind, value = (
+            (identity.kind, identity.value) if hasattr(identity, "kind") else tuple(identity)
+        )
+        if kind == "email" and "@" in value:
+            pattern = re.compile(re.escape(value), re.IGNORECASE)
+            replacements.append((pattern, mask_email(value)))
+        elif kind in ("phone", "whatsapp") and (pattern := _phone_pattern(value)):
+            replacements.append((re.compile(pattern), mask_phone(value)))
+    for pattern, masked in replacements:
+        text = pattern.sub(masked, text)
+    return text
+
+
+def mask_previews(threads, identities) -> None:
+    """Mask one contact's addresses in the previews of their `threads`, in place."""
+    for thread in threads:
+        thread.preview = mask_in_text(thread.preview, identities)

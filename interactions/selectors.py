@@ -12,16 +12,29 @@ import binascii
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.db.models.functions import TruncMinute
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from accounts.permissions import Perm, user_can
+from accounts.privacy import contact_details_masked
 from accounts.selectors import team_ids_for_user
 from interactions import choices, search
+from interactions.masking import mask_in_text
 from interactions.models import (
     Contact,
     ContactIdentity,
@@ -242,7 +255,22 @@ def inbox_threads(
         next_cursor = encode_cursor(rows[-1]) if len(ids) > page_size and rows else ""
     sla_annotate(rows)
     found = search.snippets([t.pk for t in rows], filters.query) if filters.query else {}
+    if contact_details_masked(user):
+        found = _mask_previews(rows, found)
     return InboxPage(threads=rows, next_cursor=next_cursor, filters=filters, snippets=found)
+
+
+def _mask_previews(rows: list[Thread], found: dict[int, SafeString]) -> dict[int, SafeString]:
+    """Each row's contact's addresses masked in its preview and search snippet, for a user who
+    may not see them (one query for the page's identities)."""
+    prefetch_related_objects(rows, "contact__identities")
+    for thread in rows:
+        identities = thread.contact.identities.all()
+        thread.preview = mask_in_text(thread.preview, identities)
+        if thread.pk in found:
+            # The snippet is escaped HTML with <mark>s; a masked form needs no escaping.
+            found[thread.pk] = mark_safe(mask_in_text(found[thread.pk], identities))
+    return found
 
 
 def thread_messages(thread: Thread) -> QuerySet[Message]:

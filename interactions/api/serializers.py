@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from accounts.models import Team
 from accounts.privacy import contact_details_masked
-from interactions.masking import MASKED_KINDS, mask_identity
+from interactions.masking import MASKED_KINDS, mask_identity, mask_in_text
 from interactions.models import (
     Attachment,
     Channel,
@@ -125,6 +125,12 @@ class ThreadSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get("mask_contact_details"):
+            data["preview"] = mask_in_text(data["preview"], instance.contact.identities.all())
+        return data
+
 
 class ThreadUpdateSerializer(serializers.Serializer):
     """What an agent may change on a thread; every field is optional."""
@@ -179,6 +185,14 @@ class MessageSerializer(serializers.ModelSerializer):
             "attachments",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # The view passes the contact's identities when the caller may not see them.
+        if masked := self.context.get("masked_identities"):
+            data["text"] = mask_in_text(data["text"], masked)
+            data["html"] = mask_in_text(data["html"], masked)
+        return data
 
 
 class NoteCreateSerializer(serializers.Serializer):

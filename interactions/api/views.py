@@ -10,6 +10,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from accounts.permissions import Perm, user_can
+from accounts.privacy import contact_details_masked
 from interactions.api.filters import ThreadFilter
 from interactions.api.serializers import (
     ContactSerializer,
@@ -60,11 +61,20 @@ class ThreadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Thread.objects.none()
-        return (
+        threads = (
             visible_threads(self.request.user)
             .select_related("channel", "contact", "assignee", "team")
             .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
         )
+        if contact_details_masked(self.request.user):
+            # Each preview is masked with its own contact's addresses (ThreadSerializer).
+            threads = threads.prefetch_related("contact__identities")
+        return threads
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["mask_contact_details"] = contact_details_masked(self.request.user)
+        return context
 
     def get_object(self):
         return access_thread(self.request.user, self.kwargs["pk"])
@@ -102,14 +112,15 @@ class ThreadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                     remove=data.get("remove_tags", []),
                     actor=actor,
                 )
-        return Response(ThreadSerializer(access_thread(request.user, thread.pk)).data)
+        thread = access_thread(request.user, thread.pk)
+        return Response(ThreadSerializer(thread, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=MessageSerializer(many=True))
     @action(detail=True, methods=["get"])
     def messages(self, request, pk=None):
         thread = self.get_object()
         page = self.paginate_queryset_plain(thread_messages(thread))
-        return Response(MessageSerializer(page, many=True).data)
+        return Response(MessageSerializer(page, many=True, context=_masking(request, thread)).data)
 
     @extend_schema(request=NoteCreateSerializer, responses={201: MessageSerializer})
     @action(detail=True, methods=["post"])
@@ -120,7 +131,10 @@ class ThreadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         note = message_create_note(
             thread=thread, author=request.user, text=body.validated_data["text"]
         )
-        return Response(MessageSerializer(note).data, status=status.HTTP_201_CREATED)
+        return Response(
+            MessageSerializer(note, context=_masking(request, thread)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=ReplyCreateSerializer, responses={201: MessageSerializer})
     @action(detail=True, methods=["post"])
@@ -141,7 +155,10 @@ class ThreadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             template=data["template"],
             send_at=data["send_at"],
         )
-        return Response(MessageSerializer(reply).data, status=status.HTTP_201_CREATED)
+        return Response(
+            MessageSerializer(reply, context=_masking(request, thread)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     def paginate_queryset_plain(self, queryset, limit: int = 500):
         # A thread's messages come oldest first, whole (threads are short); capped for safety.
@@ -209,3 +226,11 @@ class InboundMessageView(generics.GenericAPIView):
         return Response(
             {"event": event.pk, "duplicate": not created}, status=status.HTTP_202_ACCEPTED
         )
+
+
+def _masking(request, thread) -> dict:
+    """Serializer context that masks the contact's addresses in message bodies, for callers
+    who may not see contact details."""
+    if not contact_details_masked(request.user):
+        return {}
+    return {"masked_identities": list(thread.contact.identities.all())}

@@ -16,7 +16,9 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from accounts.privacy import contact_details_masked
 from interactions import message_html
+from interactions.masking import mask_in_text
 from interactions.models import Attachment, FetchStatus, Message
 
 register = template.Library()
@@ -25,6 +27,7 @@ register = template.Library()
 @dataclass(frozen=True)
 class MessageBody:
     html: str = ""
+    text: str = ""
     attachments: list[Attachment] = field(default_factory=list)
 
 
@@ -45,10 +48,14 @@ def _display(html: str, urls: tuple[tuple[str, str], ...]) -> message_html.Displ
 
 
 @register.simple_tag
-def message_body(message: Message) -> MessageBody:
+def message_body(message: Message, identities=(), user=None) -> MessageBody:
+    """What to show of `message`; the contact's `identities` (email addresses, phone numbers)
+    are masked wherever the body writes them when `user` may not see contact details."""
+    mask = list(identities) if user is not None and contact_details_masked(user) else []
+    text = mask_in_text(message.text, mask) if mask else message.text
     attachments = list(message.attachments.all())
     if not message.html:
-        return MessageBody(attachments=attachments)
+        return MessageBody(text=text, attachments=attachments)
     images: dict[str, Attachment] = {}
     for attachment in attachments:
         if showable_image(attachment):
@@ -59,8 +66,11 @@ def message_body(message: Message) -> MessageBody:
     }
     shown = _display(message.html, tuple(sorted(urls.items())))
     inline = {images[content_id].pk for content_id in shown.shown}
+    html = mask_in_text(shown.html, mask) if mask else shown.html
     return MessageBody(
-        # nh3's output, our own attributes added: safe to put in the page as it is.
-        html=mark_safe(shown.html),
+        # nh3's output, our own attributes added (and masked forms, which HTML needs no escape
+        # for): safe to put in the page as it is.
+        html=mark_safe(html),
+        text=text,
         attachments=[a for a in attachments if a.pk not in inline],
     )

@@ -5,6 +5,8 @@ from django.shortcuts import redirect, render
 
 from accounts.decorators import nav_section, require_perm
 from accounts.permissions import Perm
+from accounts.privacy import contact_details_masked
+from interactions.masking import mask_previews
 from interactions.models import Contact, ContactIdentity
 from interactions.normalize import InvalidIdentity, normalize_email, normalize_phone
 from interactions.selectors import PAGE_SIZE, access_contact, contacts_page, visible_threads
@@ -47,10 +49,13 @@ def contact_detail(request, contact_id: int):
         .select_related("channel", "assignee")
         .order_by("-last_activity_at", "-id")[:100]
     )
+    identities = list(contact.identities.all())
+    if contact_details_masked(request.user):
+        mask_previews(threads, identities)
     return render(
         request,
         "interactions/contact_detail.html",
-        {"contact": contact, "threads": threads, "identities": list(contact.identities.all())},
+        {"contact": contact, "threads": threads, "identities": identities},
     )
 
 

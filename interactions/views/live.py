@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from accounts.privacy import contact_details_masked
 from interactions import live
 from interactions.forms import InboxFilterForm
 from interactions.selectors import (
@@ -52,10 +53,18 @@ def thread_poll(request, thread_id: int):
     if _version(request) == version:
         return HttpResponse(status=204)
     thread = access_thread(request.user, thread_id)
+    # The contact's addresses, for masking them in the messages for those who may not see them.
+    masked = contact_details_masked(request.user)
+    identities = list(thread.contact.identities.all()) if masked else []
     return render(
         request,
         "interactions/thread_detail.html#conversation",
-        {"thread": thread, "timeline": thread_timeline(thread), "live_version": version},
+        {
+            "thread": thread,
+            "timeline": thread_timeline(thread),
+            "live_version": version,
+            "identities": identities,
+        },
     )
 
 

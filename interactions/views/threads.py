@@ -9,9 +9,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import nav_section, require_perm
 from accounts.permissions import Perm
+from accounts.privacy import contact_details_masked
 from interactions import brand_voice, live
 from interactions.compose import brand_rules, composer_for, quoted_history
 from interactions.forms import SNOOZE_CHOICES, ReplyForm, ThreadActionForm, snooze_until
+from interactions.masking import mask_previews
 from interactions.models import DeliveryStatus, Priority, ThreadStatus
 from interactions.selectors import (
     access_thread,
@@ -44,6 +46,10 @@ def _thread_page(request, thread, *, reply_form=None, brand_issues=(), status=20
         reply_form = ReplyForm(
             initial={"idempotency_key": uuid.uuid4().hex, "subject": composer.default_subject}
         )
+    other_threads = contact_other_threads(user=request.user, thread=thread)
+    identities = list(thread.contact.identities.all())
+    if contact_details_masked(request.user):
+        mask_previews(other_threads, identities)
     return render(
         request,
         "interactions/thread_detail.html",
@@ -51,8 +57,8 @@ def _thread_page(request, thread, *, reply_form=None, brand_issues=(), status=20
             "thread": thread,
             "timeline": thread_timeline(thread),
             "choices": thread_action_choices(thread),
-            "other_threads": contact_other_threads(user=request.user, thread=thread),
-            "identities": list(thread.contact.identities.all()),
+            "other_threads": other_threads,
+            "identities": identities,
             "live_version": live.thread_version(thread.pk),
             "others": live.presence_others(thread_id=thread.pk, user_id=request.user.pk),
             "statuses": ThreadStatus.choices,

@@ -11,7 +11,13 @@ from accounts.models import AuditAction, AuditEvent, OrganizationSettings
 from accounts.permissions import Perm, Role
 from accounts.privacy import contact_details_masked, privacy_set_masking
 from interactions.channels.base import Adapter
-from interactions.masking import identity_label, mask_email, mask_identity, mask_phone
+from interactions.masking import (
+    identity_label,
+    mask_email,
+    mask_identity,
+    mask_in_text,
+    mask_phone,
+)
 from interactions.models import ChannelKind, IdentityKind
 from interactions.services import outbound
 from interactions.services.outbound import message_create_outbound, message_send
@@ -76,6 +82,26 @@ def test_a_masked_label_never_falls_back_to_the_display_form():
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("On Mon, Jane <Jane.Doe@Example.com> wrote:", f"On Mon, Jane <{MASKED_EMAIL}> wrote:"),
+        ('<a href="mailto:jane.doe@example.com">me</a>', f'<a href="mailto:{MASKED_EMAIL}">me</a>'),
+        ("Call +44 7700 900123 please", f"Call {MASKED_PHONE} please"),
+        ("or 07700-900-123.", f"or {MASKED_PHONE}."),
+        ("from abroad: 0044 (0) 7700 900123", f"from abroad: {MASKED_PHONE}"),
+        # Someone else's address, and a longer number that merely contains hers, stay.
+        (
+            "Write to sales@example.com, ref 177009001234",
+            "Write to sales@example.com, ref 177009001234",
+        ),
+    ],
+)
+def test_the_contacts_own_details_are_masked_wherever_a_message_writes_them(text, masked):
+    identities = [("email", EMAIL), ("phone", PHONE), ("instagram", "1789")]
+    assert mask_in_text(text, identities) == masked
+
+
 # --- Who sees what -----------------------------------------------------------------------
 
 
@@ -90,7 +116,14 @@ def jane(team_a):
     ContactIdentityFactory(contact=contact, kind=IdentityKind.EMAIL, value=EMAIL)
     ContactIdentityFactory(contact=contact, kind=IdentityKind.PHONE, value=PHONE)
     thread = ThreadFactory(contact=contact, team=team_a, subject="Broken zipper")
-    MessageFactory(thread=thread, text="The zipper broke.")
+    MessageFactory(thread=thread, text=f"The zipper broke. Call me on {PHONE} or write {EMAIL}.")
+    MessageFactory(
+        thread=thread,
+        text="Any news?",
+        html=f"<p>Any news?</p><div>On Monday, Jane Doe &lt;{EMAIL}&gt; wrote:</div>",
+    )
+    thread.preview = f"Any news? Reach me at {EMAIL}"
+    thread.save(update_fields=["preview"])
     return thread
 
 
@@ -101,6 +134,12 @@ def _pages(client, thread) -> dict[str, str]:
         "contact detail": client.get(reverse("contact_detail", args=[contact.pk])).content.decode(),
         "thread": client.get(reverse("thread_detail", args=[thread.pk])).content.decode(),
         "api": client.get(f"/api/v1/contacts/{contact.pk}/").content.decode(),
+        "api messages": client.get(f"/api/v1/threads/{thread.pk}/messages/").content.decode(),
+        "api threads": client.get("/api/v1/threads/").content.decode(),
+        "inbox": client.get(reverse("inbox"), {"status": "all"}).content.decode(),
+        "search": client.get(reverse("inbox"), {"status": "all", "q": "news"}).content.decode(),
+        # What an open thread page fetches when something changes (live updates).
+        "live thread": client.get(reverse("thread_poll", args=[thread.pk])).content.decode(),
     }
 
 
