@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from accounts.privacy import contact_details_masked
 from interactions import live
 from interactions.forms import InboxFilterForm
+from interactions.message_body import attach_bodies
 from interactions.selectors import (
     access_thread,
     inbox_threads,
@@ -56,15 +57,12 @@ def thread_poll(request, thread_id: int):
     # The contact's addresses, for masking them in the messages for those who may not see them.
     masked = contact_details_masked(request.user)
     identities = list(thread.contact.identities.all()) if masked else []
+    timeline = thread_timeline(thread)
+    attach_bodies(timeline, identities, request.user)
     return render(
         request,
         "interactions/thread_detail.html#conversation",
-        {
-            "thread": thread,
-            "timeline": thread_timeline(thread),
-            "live_version": version,
-            "identities": identities,
-        },
+        {"thread": thread, "timeline": timeline, "live_version": version},
     )
 
 

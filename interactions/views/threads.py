@@ -14,6 +14,7 @@ from interactions import brand_voice, live
 from interactions.compose import brand_rules, composer_for, quoted_history
 from interactions.forms import SNOOZE_CHOICES, ReplyForm, ThreadActionForm, snooze_until
 from interactions.masking import mask_previews
+from interactions.message_body import attach_bodies
 from interactions.models import DeliveryStatus, Priority, ThreadStatus
 from interactions.selectors import (
     access_thread,
@@ -50,12 +51,14 @@ def _thread_page(request, thread, *, reply_form=None, brand_issues=(), status=20
     identities = list(thread.contact.identities.all())
     if contact_details_masked(request.user):
         mask_previews(other_threads, identities)
+    timeline = thread_timeline(thread)
+    attach_bodies(timeline, identities, request.user)
     return render(
         request,
         "interactions/thread_detail.html",
         {
             "thread": thread,
-            "timeline": thread_timeline(thread),
+            "timeline": timeline,
             "choices": thread_action_choices(thread),
             "other_threads": other_threads,
             "identities": identities,

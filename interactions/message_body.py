@@ -1,4 +1,4 @@
-"""What the thread page shows of one message: `{% message_body message as body %}`.
+"""What the thread page shows of one message: `message.body`, set by `attach_bodies`.
 
 `body.html` is the message's email HTML ready for the page (empty when it has none, and its
 text is shown instead), with each inline image pointing at the message's stored attachment;
@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from django import template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
@@ -20,8 +19,6 @@ from accounts.privacy import contact_details_masked
 from interactions import message_html
 from interactions.masking import mask_in_text
 from interactions.models import Attachment, FetchStatus, Message
-
-register = template.Library()
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,15 @@ def _display(html: str, urls: tuple[tuple[str, str], ...]) -> message_html.Displ
     return message_html.display(html, dict(urls))
 
 
-@register.simple_tag
+def attach_bodies(timeline, identities, user) -> None:
+    """Set `message.body` on each message of a thread's timeline (for the thread page and its
+    live updates): computed here in one pass rather than by a tag per message while the
+    template renders, which a long thread felt."""
+    for entry in timeline:
+        if entry.message is not None:
+            entry.message.body = message_body(entry.message, identities, user)
+
+
 def message_body(message: Message, identities=(), user=None) -> MessageBody:
     """What to show of `message`; the contact's `identities` (email addresses, phone numbers)
     are masked wherever the body writes them when `user` may not see contact details."""
