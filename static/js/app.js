@@ -108,6 +108,19 @@
     if (box) { event.preventDefault(); box.checked = !box.checked; updateBulk(); }
   });
 
+  // A live update re-renders the conversation: quoted history a reader opened stays open.
+  let openQuotes = [];
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.target.id !== "conversation") return;
+    openQuotes = Array.from(event.target.querySelectorAll("details.msg-quoted[open]"))
+      .map((quote) => quote.closest("article")?.id)
+      .filter(Boolean);
+  });
+  document.addEventListener("htmx:afterSettle", () => {
+    openQuotes.forEach((id) => document.getElementById(id)?.querySelector("details.msg-quoted")?.setAttribute("open", ""));
+    openQuotes = [];
+  });
+
   document.addEventListener("DOMContentLoaded", () => wireToasts(document));
   document.addEventListener("htmx:afterSwap", (event) => { wireToasts(event.target); updateBulk(); });
   // A live refresh must not wipe a selection in progress: skip polls while rows are checked.

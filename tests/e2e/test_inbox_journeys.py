@@ -27,6 +27,7 @@ from interactions.models import (
     Thread,
     ThreadStatus,
 )
+from interactions.services.messages import message_create_note
 from tests.e2e.browser import CSP_ERROR, POLL_MS, screenshot
 from tests.factories import (
     ChannelFactory,
@@ -294,6 +295,33 @@ def test_two_agents_on_one_thread_see_each_other_viewing_and_replying(
     expect(carla_sees).to_contain_text("Alice Agent is replying", timeout=POLL_MS)
     expect(carla_sees.locator(".presence-chip.is-replying")).to_have_count(1)
     screenshot(carla_page, "thread-presence")
+
+
+def test_quoted_history_a_reader_opened_stays_open_through_a_live_update(
+    browsers, live, agent_a, team_a
+):
+    mailbox = ChannelFactory(kind=ChannelKind.EMAIL, default_team=team_a)
+    thread = thread_with_message(
+        channel=mailbox, contact_name="Bob Smith", text="Cancel it", minutes_ago=5, team=team_a
+    )
+    MessageFactory(
+        thread=thread,
+        text="Please cancel the order.",
+        html="<p>Please cancel the order.</p><blockquote><p>Your quote is ready.</p></blockquote>",
+    )
+    page = browsers.open_as(agent_a)
+    page.goto(f"/inbox/threads/{thread.pk}/")
+    page.locator("details.msg-quoted summary").click()
+    expect(page.locator("details.msg-quoted")).to_have_attribute("open", "")
+    page.evaluate("window.__notReloaded = true")
+
+    with live.db():  # a colleague's note: the open page re-renders its conversation
+        message_create_note(thread=thread, author=agent_a, text="Refund approved")
+
+    expect(page.locator(".msg-note", has_text="Refund approved")).to_be_visible(timeout=POLL_MS)
+    assert page.evaluate("window.__notReloaded") is True
+    expect(page.locator("details.msg-quoted")).to_have_attribute("open", "")
+    expect(page.locator("details.msg-quoted")).to_contain_text("Your quote is ready.")
 
 
 def test_an_injected_inline_script_is_refused_and_reported(browsers, agent_a):
