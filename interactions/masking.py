@@ -91,15 +91,13 @@ def mask_in_text(text: str, identities) -> str:
     are written (a signature, a quoted "On …, Dana <dana@…> wrote:", a number typed in a
     note). Works on HTML as on plain text: masked forms hold no character HTML escapes.
 
-    `identities` are (kind, value) pairs, or objects with .kind and .value.
+    `identities` have .kind and .value (ContactIdentity rows, or types.Identity).
     """
     if not text:
         return text
     replacements: list[tuple[re.Pattern, str]] = []
     for identity in identities:
-        kind, value = (
-            (identity.kind, identity.value) if hasattr(identity, "kind") else tuple(identity)
-        )
+        kind, value = identity.kind, identity.value
         if kind == "email" and "@" in value:
             pattern = re.compile(re.escape(value), re.IGNORECASE)
             replacements.append((pattern, mask_email(value)))

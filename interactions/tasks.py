@@ -72,13 +72,11 @@ def enqueue_event(event_id: int) -> None:
 def sweep_inbound_events() -> int:
     """Request a drain for events left pending (a broker outage, a lost task, a backoff)."""
     stalled = events.inbound_events_stalled(older_than_s=settings.INBOUND_SWEEP_AFTER_S)
-    if stalled:
-        if app.conf.task_always_eager:
-            for event_id in stalled:
-                events.enqueue_processing(event_id)
-        else:
-            events.drain_started(queue=_ingest_queue())  # a pending request may be lost
-            request_drain()
+    if app.conf.task_always_eager:
+        for event_id in stalled:
+            events.enqueue_processing(event_id)
+    elif stalled:
+        request_drain()  # a request lost with its task has expired by now (KICK_TTL_S)
     return len(stalled)
 
 

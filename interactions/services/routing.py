@@ -39,19 +39,22 @@ def routing_after_inbound(
                 sla_apply(thread=thread)
         except Exception:  # a bad schedule must not lose the message
             log.exception("SLA due times failed for thread %s", thread.pk)
-    applied = rules_run(
-        trigger=RuleTrigger.MESSAGE_RECEIVED, thread=thread, message=message, automated=automated
+    changed = bool(
+        rules_run(
+            trigger=RuleTrigger.MESSAGE_RECEIVED,
+            thread=thread,
+            message=message,
+            automated=automated,
+        )
     )
-    if applied:
-        thread.refresh_from_db()
-    if created_thread and thread.assignee_id is None:
+    if created_thread:
+        # thread_auto_assign reads the assignee from the row, so a rule that assigned wins.
         try:
             with transaction.atomic():
-                if thread_auto_assign(thread=thread) is not None:
-                    applied = True
+                changed |= thread_auto_assign(thread=thread) is not None
         except Exception:  # a routing problem must not lose the message
             log.exception("Auto-assignment failed for thread %s", thread.pk)
-    if applied:
+    if changed:
         thread.refresh_from_db()
     return thread
 

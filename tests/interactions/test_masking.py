@@ -21,6 +21,7 @@ from interactions.masking import (
 from interactions.models import ChannelKind, IdentityKind
 from interactions.services import outbound
 from interactions.services.outbound import message_create_outbound, message_send
+from interactions.types import Identity
 from tests.factories import (
     ChannelFactory,
     ContactFactory,
@@ -98,7 +99,7 @@ def test_a_masked_label_never_falls_back_to_the_display_form():
     ],
 )
 def test_the_contacts_own_details_are_masked_wherever_a_message_writes_them(text, masked):
-    identities = [("email", EMAIL), ("phone", PHONE), ("instagram", "1789")]
+    identities = [Identity("email", EMAIL), Identity("phone", PHONE), Identity("instagram", "1789")]
     assert mask_in_text(text, identities) == masked
 
 
