@@ -167,7 +167,7 @@ REDIS_URL = _redis_url(env.str("REDIS_URL")) if env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cx_hub.cache_client.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "cxhub",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -102,6 +102,19 @@ def test_the_heartbeat_is_kept_in_redis_where_every_process_reads_it(settings):
     assert check_workers(now=BEAT_AT + 10).ok
 
 
+@pytest.mark.redis
+def test_every_cache_call_and_the_hot_paths_share_one_redis_client():
+    from cx_hub.cache_client import redis_client
+
+    cache.set("reuse-probe", 1)
+    client = redis_client()
+
+    assert cache._cache.get_client("reuse-probe") is client
+    assert cache._cache.get_client("reuse-probe", write=True) is client
+    # The shared client reads what the cache API wrote, under the cache's own key.
+    assert client.get(cache.make_and_validate_key("reuse-probe")) == b"1"
+
+
 # --- Database and Redis --------------------------------------------------------------------
 
 
