@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from interactions import choices, live, message_html
@@ -147,18 +147,22 @@ def message_create_inbound(*, inbound: InboundMessage, received_at=None) -> Inbo
     return InboundResult(message=message, thread=thread, created_thread=created_thread)
 
 
+# A re-delivery's twin, by the (channel, provider_message_id) unique constraint. Written out:
+# it runs once per inbound message (see _known_identities in services.contacts).
+_TWIN_SQL = (
+    f"SELECT thread_id FROM {Message._meta.db_table} "
+    "WHERE channel_id = %s AND provider_message_id = %s LIMIT 1"
+)
+
+
 def _stored_twin(channel: Channel, provider_message_id: str) -> InboundResult | None:
     """The result for a message stored before (a re-delivery), or None for a new one."""
-    # Unique: no ordering needed (and compiling one costs more than the query itself).
-    found = (
-        Message.objects.filter(channel=channel, provider_message_id=provider_message_id)
-        .order_by()
-        .values_list("thread_id", flat=True)[:1]
-    )
-    thread_id = next(iter(found), None)
-    if thread_id is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_TWIN_SQL, [channel.pk, provider_message_id])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    thread = Thread.objects.get(pk=thread_id)
+    thread = Thread.objects.get(pk=row[0])
     return InboundResult(message=None, thread=thread, created_thread=False)
 
 
