@@ -32,7 +32,10 @@ class MessageKind(models.TextChoices):
 
 
 class Message(models.Model):
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    # Indexed by message_thread_time_idx, which it leads.
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     # Denormalized from the thread so (channel, provider_message_id) can be unique.
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="messages")
     direction = models.CharField(max_length=16, choices=Direction.choices)

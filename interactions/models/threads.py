@@ -47,8 +47,15 @@ class Sentiment(models.TextChoices):
 class Thread(models.Model):
     """One conversation with one contact on one channel."""
 
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="threads")
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="threads")
+    # No single-column indexes on the foreign keys: each leads a composite index below, which
+    # serves the same lookups. Every message rewrites its thread's row in every index (the
+    # activity time moves, so the update cannot be HOT): an index too many costs on each one.
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="threads", db_index=False
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="threads", db_index=False
+    )
     subject = models.CharField(max_length=255, blank=True)
     # The first line of the latest message, so the inbox list never reads the messages table.
     preview = models.CharField(max_length=200, blank=True)
@@ -62,9 +69,15 @@ class Thread(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_threads",
+        db_index=False,
     )
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="threads",
+        db_index=False,
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="threads")
     sentiment = models.CharField(max_length=16, choices=Sentiment.choices, blank=True)
@@ -147,7 +160,12 @@ class Thread(models.Model):
                 fields=["channel", "contact", "-last_activity_at"],
                 name="thread_channel_contact_idx",
             ),
-            models.Index(fields=["status", "snoozed_until"], name="thread_snooze_idx"),
+            # Only snoozed threads: the others never write to it.
+            models.Index(
+                fields=["snoozed_until"],
+                name="thread_snooze_idx",
+                condition=models.Q(status="snoozed"),
+            ),
             # Reports read threads by when they opened and when they were resolved.
             models.Index(fields=["created_at"], name="thread_created_idx"),
             models.Index(
