@@ -65,6 +65,12 @@ def visible_threads(user: User, *, team_ids: list[int] | None = None) -> QuerySe
     return threads.filter(Q(team_id__in=team_ids) | Q(assignee=user))
 
 
+def tags_prefetch() -> Prefetch:
+    """A list of threads' tags by name, as `thread.tag_list`: a plain list, so a template looping
+    over fifty rows does not build fifty querysets (`thread.tags.all`) to read them."""
+    return Prefetch("tags", queryset=Tag.objects.order_by("name"), to_attr="tag_list")
+
+
 def access_thread(user: User, thread_id: int) -> Thread:
     """The thread if `user` may see it, else 404."""
     try:
@@ -244,7 +250,7 @@ def inbox_threads(
     loaded = list(
         Thread.objects.filter(pk__in=page_ids)
         .select_related("channel", "contact", "assignee", "team")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .prefetch_related(tags_prefetch())
         .order_by("-last_activity_at", "-id")
     )
     if ids is None:

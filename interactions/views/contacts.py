@@ -9,7 +9,13 @@ from accounts.privacy import contact_details_masked
 from interactions.masking import mask_previews
 from interactions.models import Contact, ContactIdentity
 from interactions.normalize import InvalidIdentity, normalize_email, normalize_phone
-from interactions.selectors import PAGE_SIZE, access_contact, contacts_page, visible_threads
+from interactions.selectors import (
+    PAGE_SIZE,
+    access_contact,
+    contacts_page,
+    tags_prefetch,
+    visible_threads,
+)
 from interactions.services.contacts import contact_merge as contact_merge_service
 
 
@@ -46,7 +52,8 @@ def contact_detail(request, contact_id: int):
     threads = list(
         visible_threads(request.user)
         .filter(contact=contact)
-        .select_related("channel", "assignee")
+        .select_related("channel", "contact", "assignee")
+        .prefetch_related(tags_prefetch())
         .order_by("-last_activity_at", "-id")[:100]
     )
     identities = list(contact.identities.all())

@@ -116,6 +116,20 @@ def test_the_inbox_runs_the_same_queries_for_5_or_50_rows(
     assert len(response.context["page"].threads) == rows
 
 
+@pytest.mark.parametrize("rows", [5, 50])
+def test_the_contact_page_runs_the_same_queries_for_5_or_50_conversations(
+    rows, marketer_client, team_a, django_assert_num_queries
+):
+    first = ThreadFactory(team=team_a, assignee=None)
+    _threads(rows - 1, team=team_a, contact=first.contact, tags=[TagFactory(name="vip")])
+    # session, user, the contact, its identities, its threads (with channel and assignee) and
+    # their tags: six, however many conversations
+    with django_assert_num_queries(6):
+        response = marketer_client.get(reverse("contact_detail", args=[first.contact.pk]))
+    assert len(response.context["threads"]) == rows
+    assert response.content.decode().count('class="tag-chip"') == rows - 1
+
+
 def test_a_thread_shows_the_whole_conversation_and_clears_unread(agent_a_client, team_a):
     thread = ThreadFactory(team=team_a, subject="Broken zipper")
     MessageFactory(thread=thread, text="The zipper broke on day two.")
