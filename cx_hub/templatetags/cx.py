@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -98,6 +98,44 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def ago(value, now: datetime | None = None) -> str:
+    """`{{ message.created_at|ago }}`: "just now", "42 s ago", "5 min ago", "3 h ago",
+    "yesterday", "4 days ago"; after a week the date ("12 Oct", "12 Oct 2025" in another
+    year). Ahead: "in 5 min", "in 3 h", "tomorrow", "in 4 days". An age (a timedelta, such as
+    `draft.age`) reads the same. Nothing for no time.
+
+    Compact, as an inbox shows it beside each row, with exact_time for the tooltip; and cheap:
+    humanize's naturaltime cost some 80 µs a row.
+    """
+    now = now or timezone.now()
+    if isinstance(value, timedelta):
+        value = now - value
+    if not isinstance(value, datetime):
+        return ""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    seconds = (now - value).total_seconds()
+    future, seconds = seconds < 0, abs(seconds)
+    if seconds < 10:
+        return "just now"
+    if seconds < 7 * 86400:
+        if seconds < 60:
+            amount = f"{int(seconds)} s"
+        elif seconds < 3600:
+            amount = f"{int(seconds // 60)} min"
+        elif seconds < 86400:
+            amount = f"{int(seconds // 3600)} h"
+        elif seconds < 2 * 86400:
+            return "tomorrow" if future else "yesterday"
+        else:
+            amount = f"{int(seconds // 86400)} days"
+        return f"in {amount}" if future else f"{amount} ago"
+    local = timezone.localtime(value)
+    same_year = local.year == timezone.localtime(now).year
+    return local.strftime("%-d %b" if same_year else "%-d %b %Y")
 
 
 @register.filter

@@ -2,12 +2,10 @@
 
 `{% mention_text message.text %}` escapes a note and highlights whom it mentions;
 `{% notification_bell as bell %}` reads the bell's state from the cache only (never the
-database: see interactions/bell.py); `{{ draft.age|ago }}` says "just now" or "3 min ago".
+database: see interactions/bell.py). Ages (`{{ draft.age|ago }}`) come from {% load cx %}.
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from django import template
 from django.utils.html import escape, format_html
@@ -58,19 +56,3 @@ def notification_bell(context) -> bell.BellState:
     if user is None or not user.is_authenticated:
         return bell.BellState(version=None, unread=0)
     return bell.cached(user.pk)
-
-
-@register.filter
-def ago(age: timedelta | None) -> str:
-    """A short, friendly age: "just now", "4 min ago", "2 h ago", "3 days ago"."""
-    if age is None:
-        return ""
-    seconds = max(0, int(age.total_seconds()))
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    days = seconds // 86400
-    return f"{days} day{'s' if days > 1 else ''} ago"
