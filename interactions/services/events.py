@@ -26,6 +26,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from cx_hub import rows
 from cx_hub.cache_client import cache_key, redis_client
 from interactions.channels.base import ParseError
 from interactions.channels.registry import get_adapter
@@ -132,25 +133,9 @@ def _insert_if_new(event: InboundEvent) -> bool:
 
     One statement, INSERT … ON CONFLICT DO NOTHING RETURNING id (PostgreSQL, SQLite 3.35+),
     where the ORM would need a savepoint around its INSERT to survive the duplicate: this runs
-    on every webhook, inside the request's transaction.
+    on every webhook.
     """
-    fields = [f for f in InboundEvent._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    values = [f.get_db_prep_save(f.pre_save(event, add=True), connection) for f in fields]
-    sql = (
-        f"INSERT INTO {quote(InboundEvent._meta.db_table)} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        "ON CONFLICT (provider, provider_event_id) DO NOTHING RETURNING id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    event.pk = row[0]
-    event._state.adding = False
-    return True
+    return rows.insert(event, skip_duplicate_of=("provider", "provider_event_id"))
 
 
 class _StartLog:
@@ -347,7 +332,14 @@ def _process(lock, *, event_id: int | None = None) -> tuple[str, int | None]:
                     else ""
                 )
                 event.processed_at = timezone.now()
-                event.save(update_fields=["attempts", "status", "error", "processed_at"])
+                rows.update(
+                    InboundEvent,
+                    event.pk,
+                    attempts=event.attempts,
+                    status=event.status,
+                    error=event.error,
+                    processed_at=event.processed_at,
+                )
                 retry = False
     except (ParseError, UnknownChannel, InvalidIdentity) as exc:
         _fail(event_id, str(exc) or exc.__class__.__name__)

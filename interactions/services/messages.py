@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cx_hub import rows
 from interactions import choices, live, message_html
 from interactions.models import (
     Attachment,
@@ -111,7 +112,7 @@ def message_create_inbound(*, inbound: InboundMessage, received_at=None) -> Inbo
     # No savepoint: a concurrent twin can only come from the same person on the same channel,
     # and thread_for_inbound serializes those; should one slip through anyway (a contact merged
     # meanwhile), the IntegrityError fails the transaction and the event's retry finds the twin.
-    message = Message.objects.create(
+    message = Message(
         thread=thread,
         channel=channel,
         direction=Direction.INBOUND,
@@ -123,6 +124,7 @@ def message_create_inbound(*, inbound: InboundMessage, received_at=None) -> Inbo
         provider_message_id=inbound.provider_message_id,
         created_at=at,
     )
+    rows.insert(message)  # Message.objects.create, without compiling the INSERT each time
     for data in inbound.attachments:
         _attachment_store(message, data)
     _thread_after_inbound(thread, message, sentiment, automated=inbound.is_automated)
@@ -209,7 +211,7 @@ def _thread_after_inbound(thread: Thread, message: Message, sentiment: str, *, a
         changes.update(status=ThreadStatus.OPEN, resolved_at=None, snoozed_until=None)
     elif not automated and thread.status == ThreadStatus.PENDING:
         changes["status"] = ThreadStatus.OPEN
-    Thread.objects.filter(pk=thread.pk).update(**changes)
+    rows.update(Thread, thread.pk, **changes)
     for field, value in changes.items():
         setattr(thread, field, value)
     if thread.sla_paused_at is not None and thread.status != ThreadStatus.PENDING:
