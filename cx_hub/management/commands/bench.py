@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 
 import django
 from django.conf import settings
@@ -58,6 +59,11 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"Bench database: {connection.vendor} {database}")
+        calibration_ms = _calibration_ms()
+        self.stdout.write(
+            f"This machine's Python speed: {calibration_ms:.0f} ms for a fixed loop "
+            "(lower is faster; compare figures from machines that score alike)"
+        )
         dataset = ensure_dataset(
             SCALES[options["scale"]], regenerate=options["regenerate"], log=self.stdout.write
         )
@@ -115,6 +121,7 @@ class Command(BaseCommand):
                     # Timings on a shared machine mean little without how busy it was.
                     "machine": {
                         "cpus": os.cpu_count(),
+                        "python_loop_ms": round(calibration_ms, 1),
                         "load_avg_1m": round(os.getloadavg()[0], 2),
                         "load_avg_5m": round(os.getloadavg()[1], 2),
                         "load_avg_15m": round(os.getloadavg()[2], 2),
@@ -132,3 +139,19 @@ class Command(BaseCommand):
             # The test client re-raises view errors; say which scenario, keep --traceback useful.
             hint = "" if settings.DEBUG else " (DEBUG is off: did you run collectstatic?)"
             raise CommandError(f"Scenario {name} failed: {exc!r}{hint}") from exc
+
+
+def _calibration_ms() -> float:
+    """The best of three timings of a fixed pure-Python loop (five million additions), in ms.
+
+    Shared machines differ and drift by a third or more: this puts a number on the speed the
+    figures were measured at.
+    """
+    best = float("inf")
+    for _ in range(3):
+        began = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i
+        best = min(best, time.perf_counter() - began)
+    return best * 1000
