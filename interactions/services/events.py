@@ -217,6 +217,10 @@ def inbound_event_process_next() -> str | None:
     return None if event_id is None else outcome
 
 
+# Safe for processing only: see the module docstring. Each lock function starts its transaction
+# with it.
+_ASYNC_COMMIT_SQL = "SET LOCAL synchronous_commit TO OFF"
+
 # Written out rather than built with the ORM: it runs once per message, and compiling the
 # queryset took longer than PostgreSQL takes to answer it (the bench's ingest_throughput).
 # Uses inbound_event_pending_idx.
@@ -230,11 +234,14 @@ def _lock_next() -> InboundEvent | None:
     sql = _LOCK_NEXT_SQL
     if connection.features.has_select_for_update_skip_locked:
         sql += " FOR UPDATE SKIP LOCKED"
-    rows = InboundEvent.objects.raw(sql, [EventStatus.PENDING, timezone.now()])
-    return next(iter(rows), None)
+    if connection.vendor == "postgresql":
+        sql = f"{_ASYNC_COMMIT_SQL}; {sql}"  # one round trip for both
+    found = InboundEvent.objects.raw(sql, [EventStatus.PENDING, timezone.now()])
+    return next(iter(found), None)
 
 
 def _lock(event_id: int) -> InboundEvent | None:
+    _commit_asynchronously()
     events = InboundEvent.objects.filter(pk=event_id).exclude(status=EventStatus.PROCESSED)
     if connection.features.has_select_for_update_skip_locked:
         # Another worker holding the row is processing it right now: leave it to them.
@@ -269,10 +276,9 @@ def next_retry_in() -> float | None:
 
 
 def _commit_asynchronously() -> None:
-    # Safe for processing only: see the module docstring.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute(_ASYNC_COMMIT_SQL)
 
 
 def inbound_event_process(*, event_id: int) -> str:
@@ -291,7 +297,6 @@ def _process(lock, *, event_id: int | None = None) -> tuple[str, int | None]:
     """Lock an event with `lock()` and apply it, in one transaction; (outcome, its id)."""
     try:
         with transaction.atomic():
-            _commit_asynchronously()
             event = lock()
             if event is None:
                 return "skipped", None

@@ -58,6 +58,24 @@ def test_a_drain_processes_every_pending_event_oldest_first(sms_channel):
     assert inbound_event_process_next() is None  # nothing left
 
 
+@pytest.mark.postgres
+def test_a_drain_claims_the_next_event_set_to_commit_asynchronously_in_one_statement(
+    sms_channel, django_assert_num_queries
+):
+    from django.db import connection
+
+    event = store("SM-async")
+    with transaction.atomic():
+        with django_assert_num_queries(1):
+            claimed = events._lock_next()
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            setting = cursor.fetchone()[0]
+
+    assert claimed.pk == event.pk
+    assert setting == "off"
+
+
 def test_a_drain_stops_at_its_budget_and_says_so(sms_channel):
     for i in range(3):
         store(f"SM{i}")
