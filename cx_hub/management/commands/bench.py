@@ -99,8 +99,13 @@ class Command(BaseCommand):
                 )
         except ScenarioError as exc:
             raise CommandError(f"Scenario failed: {exc}") from None
+        calibration_after_ms = _calibration_ms()
         self.stdout.write("")
         self.stdout.write(format_table(results))
+        self.stdout.write(
+            f"Python speed: {calibration_ms:.0f} ms before the scenarios, "
+            f"{calibration_after_ms:.0f} ms after"
+        )
         if options["json"]:
             write_json(
                 options["json"],
@@ -122,6 +127,7 @@ class Command(BaseCommand):
                     "machine": {
                         "cpus": os.cpu_count(),
                         "python_loop_ms": round(calibration_ms, 1),
+                        "python_loop_ms_after": round(calibration_after_ms, 1),
                         "load_avg_1m": round(os.getloadavg()[0], 2),
                         "load_avg_5m": round(os.getloadavg()[1], 2),
                         "load_avg_15m": round(os.getloadavg()[2], 2),
