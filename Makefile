@@ -27,7 +27,7 @@ static/vendor/.installed: package.json package-lock.json scripts/vendor.mjs
 # The embedded default: SQLite file, tasks run in-process, local-memory cache.
 demo: install
 	DEBUG=true DATABASE_URL= REDIS_URL= $(BIN)/python manage.py migrate --noinput -v 0
-	DEBUG=true DATABASE_URL= REDIS_URL= $(BIN)/python manage.py seed_demo
+	DEBUG=true DATABASE_URL= REDIS_URL= $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)/
 	@echo "CX Hub demo: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	DEBUG=true SHOW_DEMO_LOGINS=true DATABASE_URL= REDIS_URL= $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -20,8 +20,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="Delete the demo data first, then seed again."
         )
+        parser.add_argument(
+            "--url", default=DEMO_URL, help=f"Where the demo will be served (default {DEMO_URL})."
+        )
 
-    def handle(self, *args, reset: bool = False, **options):
+    def handle(self, *args, reset: bool = False, url: str = DEMO_URL, **options):
+        self.url = url
         started = time.monotonic()
         try:
             with transaction.atomic():
@@ -50,4 +54,4 @@ class Command(BaseCommand):
         for user in USERS:
             team = f" ({user.team})" if user.team else ""
             self.stdout.write(f"  {user.email:<{width}}  {DEMO_PASSWORD:<9} {user.role}{team}")
-        self.stdout.write(f"\nSign in at {DEMO_URL}  (python manage.py runserver)")
+        self.stdout.write(f"\nSign in at {self.url}")
