@@ -99,6 +99,7 @@ class Command(BaseCommand):
                 )
         except ScenarioError as exc:
             raise CommandError(f"Scenario failed: {exc}") from None
+        time.sleep(5)  # the scenarios' own processes and clean-up settle first
         calibration_after_ms = _calibration_ms()
         self.stdout.write("")
         self.stdout.write(format_table(results))
