@@ -2,7 +2,8 @@
 
 Every write that changes what an inbox or a thread shows calls `changed(thread_id)` (on commit).
 Open pages poll every few seconds with the version they rendered; an unchanged version answers
-204 without touching the database, so a hundred idle agents cost a hundred cache reads.
+204 from one cache read, past the session and user every signed-in request loads: a hundred idle
+agents read no thread, message or inbox query.
 Presence ("Dana is viewing / replying") lives in the cache too, with a short time-to-live.
 """
 

@@ -1,7 +1,7 @@
 """Shared reply drafts: saved while an agent types, shown to colleagues, cleared when sent.
 
 One draft per (thread, author). A per-thread version in the cache, bumped on commit, lets the
-colleagues' drafts panel poll answer 204 without touching the database (as interactions/live.py).
+colleagues' drafts panel poll answer 204 from the cache, reading no draft (as interactions/live.py).
 """
 
 from __future__ import annotations
