@@ -2,8 +2,8 @@
 
 Every write that changes what an inbox or a thread shows calls `changed(thread_id)` (on commit).
 Open pages poll every few seconds with the version they rendered; an unchanged version answers
-204 from one cache read, past the session and user every signed-in request loads: a hundred idle
-agents read no thread, message or inbox query.
+204 after one cache read (and the session and user lookups of any signed-in request): a hundred
+idle agents cost a hundred cache reads and no query about threads or messages.
 Presence ("Dana is viewing / replying") lives in the cache too, with a short time-to-live.
 """
 
