@@ -1,13 +1,28 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from interactions.models import ChannelKind, Priority, Sentiment, Thread, ThreadStatus
+
+# Ids are 64-bit: a number beyond that is a 400, not an overflow deep in the database driver.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number from 1 to MAX_ID, else a 400 naming the parameter."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 class ThreadFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ThreadStatus.choices)
     channel = django_filters.ChoiceFilter(field_name="channel__kind", choices=ChannelKind.choices)
-    team = django_filters.NumberFilter(field_name="team_id")
+    team = IdFilter(field_name="team_id")
     priority = django_filters.TypedChoiceFilter(choices=Priority.choices, coerce=int)
     sentiment = django_filters.ChoiceFilter(choices=Sentiment.choices)
     tag = django_filters.CharFilter(field_name="tags__name")
@@ -30,6 +45,6 @@ class ThreadFilter(django_filters.FilterSet):
             return queryset.filter(assignee=self.request.user)
         if value == "unassigned":
             return queryset.filter(assignee__isnull=True)
-        if value.isdecimal() and len(value) <= 18:  # longer: no user, and SQLite overflows
+        if value.isdecimal() and int(value) <= MAX_ID:
             return queryset.filter(assignee_id=int(value))
         return queryset.filter(Q(pk__in=[]))

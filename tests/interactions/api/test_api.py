@@ -97,6 +97,32 @@ def test_threads_filter_by_channel_status_tag_and_assignee(marketer, team_a, age
     assert len(client.get("/api/v1/threads/?status=resolved").json()["results"]) == 1
 
 
+def test_threads_filter_by_team(marketer, team_a, team_b):
+    mine = ThreadFactory(team=team_a)
+    ThreadFactory(team=team_b)
+
+    found = api_for(marketer).get(f"/api/v1/threads/?team={team_a.pk}").json()["results"]
+
+    assert [t["id"] for t in found] == [mine.pk]
+
+
+@pytest.mark.parametrize("team", ["99999999999999999999999", "-4.2e276", "1.5", "0", "sales"])
+def test_a_team_that_is_not_an_id_is_a_400_naming_the_parameter(marketer, team):
+    response = api_for(marketer).get("/api/v1/threads/", {"team": team})
+
+    assert response.status_code == 400
+    assert "team" in response.json()
+
+
+def test_an_assignee_id_beyond_any_id_finds_nothing(marketer, team_a):
+    ThreadFactory(team=team_a)
+
+    response = api_for(marketer).get("/api/v1/threads/", {"assignee": "9" * 30})
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
 def test_thread_lists_page_by_cursor_newest_first(marketer, team_a):
     now = timezone.now()
     threads = [
@@ -244,7 +270,9 @@ def test_resolving_a_thread_records_resolved_at(agent_a, team_a):
     assert thread.status == ThreadStatus.RESOLVED and thread.resolved_at is not None
 
 
-def test_an_agent_replies_through_the_api_once_per_key(agent_a, team_a, django_capture_on_commit_callbacks):
+def test_an_agent_replies_through_the_api_once_per_key(
+    agent_a, team_a, django_capture_on_commit_callbacks
+):
     channel = ChannelFactory(kind=ChannelKind.EMAIL, address="help@shop.example", provider="email")
     thread = ThreadFactory(team=team_a, channel=channel, subject="Sizes")
     ContactIdentityFactory(contact=thread.contact, value="kim@example.com")
@@ -275,9 +303,13 @@ def test_a_bad_reply_is_a_400_with_field_errors(agent_a, team_a, body, field):
 
 def test_a_whatsapp_reply_outside_the_window_is_a_400_that_says_why(agent_a, team_a):
     channel = ChannelFactory(kind=ChannelKind.WHATSAPP, address="+14155238886", provider="twilio")
-    thread = ThreadFactory(team=team_a, channel=channel, last_inbound_at=timezone.now() - timedelta(days=3))
+    thread = ThreadFactory(
+        team=team_a, channel=channel, last_inbound_at=timezone.now() - timedelta(days=3)
+    )
     response = api_for(agent_a).post(
-        f"/api/v1/threads/{thread.pk}/replies/", {"text": "Hello", "idempotency_key": "w1"}, format="json"
+        f"/api/v1/threads/{thread.pk}/replies/",
+        {"text": "Hello", "idempotency_key": "w1"},
+        format="json",
     )
     assert response.status_code == 400
     assert "24-hour" in str(response.json())
