@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -13,3 +14,10 @@ def exception_handler(exc, context):
         )
         exc = serializers.ValidationError(detail)
     return drf_exception_handler(exc, context)
+
+
+class Pages(LimitOffsetPagination):
+    """`?limit=&offset=` pages of 50, at most 200: a bigger limit is cut to 200, never passed
+    on (an unbounded one dumped a table, and one past 2^63 broke SQLite with a 500)."""
+
+    max_limit = 200

@@ -12,6 +12,7 @@ from accounts.tokens import api_token_create, api_token_revoke
 from interactions.models import ChannelKind, Message, ThreadEvent, ThreadStatus
 from tests.factories import (
     ChannelFactory,
+    ContactFactory,
     ContactIdentityFactory,
     MessageFactory,
     SavedReplyFactory,
@@ -207,6 +208,19 @@ def test_contacts_are_searchable(marketer):
     ContactIdentityFactory(value="bob@other.example", contact__name="Bob")
     body = api_for(marketer).get("/api/v1/contacts/?q=acme").json()
     assert [c["name"] for c in body["results"]] == ["Jane"]
+
+
+@pytest.mark.parametrize("limit", ["3", "695435974953192521728"])
+def test_a_contact_page_holds_at_most_200_however_large_the_limit(marketer, limit, monkeypatch):
+    from cx_hub.api import Pages
+
+    ContactFactory.create_batch(5)
+    monkeypatch.setattr(Pages, "max_limit", 3)  # 200 in use; 3 keeps the test small
+
+    body = api_for(marketer).get("/api/v1/contacts/", {"limit": limit}).json()
+
+    assert len(body["results"]) == 3
+    assert body["count"] == 5 and body["next"]
 
 
 def test_saved_replies_are_shared_plus_the_callers_teams(agent_a, team_a, team_b):
