@@ -1,6 +1,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 
 from interactions.models import ChannelKind, Priority, Sentiment, Thread, ThreadStatus
 
@@ -8,6 +9,7 @@ from interactions.models import ChannelKind, Priority, Sentiment, Thread, Thread
 MAX_ID = 2**63 - 1
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """A row id: a whole number from 1 to MAX_ID, else a 400 naming the parameter."""
 

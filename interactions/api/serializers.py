@@ -93,8 +93,8 @@ class ContactRefSerializer(serializers.ModelSerializer):
 class ThreadSerializer(serializers.ModelSerializer):
     channel = ChannelRefSerializer(read_only=True)
     contact = ContactRefSerializer(read_only=True)
-    assignee = UserRefSerializer(read_only=True)
-    team = TeamRefSerializer(read_only=True)
+    assignee = UserRefSerializer(read_only=True, allow_null=True)
+    team = TeamRefSerializer(read_only=True, allow_null=True)
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     priority = serializers.ChoiceField(choices=Priority.choices, read_only=True)
 
@@ -166,7 +166,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
-    author = UserRefSerializer(read_only=True)
+    author = UserRefSerializer(read_only=True, allow_null=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:

@@ -116,7 +116,7 @@ class ThreadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(ThreadSerializer(thread, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=MessageSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def messages(self, request, pk=None):
         thread = self.get_object()
         page = self.paginate_queryset_plain(thread_messages(thread))

@@ -266,6 +266,25 @@ def test_the_api_schema_and_docs_are_served_from_the_install(admin_client):
     assert b"cdn." not in docs.content and b"unpkg" not in docs.content
 
 
+def test_the_schema_describes_what_the_api_answers(admin_client, agent_a, team_a):
+    """Client generators trust the schema: unassigned threads have null refs, a thread's
+    messages are one plain list, and the team filter is an id."""
+    schema = admin_client.get(reverse("api_schema"), {"format": "json"}).json()
+    thread = schema["components"]["schemas"]["Thread"]["properties"]
+    messages = schema["paths"]["/api/v1/threads/{id}/messages/"]["get"]
+    threads = schema["paths"]["/api/v1/threads/"]["get"]
+
+    assert thread["assignee"]["nullable"] and thread["team"]["nullable"]
+    assert messages["responses"]["200"]["content"]["application/json"]["schema"]["type"] == "array"
+    assert not [p for p in messages.get("parameters", []) if p["in"] == "query"]
+    team = next(p for p in threads["parameters"] if p["name"] == "team")
+    assert team["schema"]["type"] == "integer" and team["schema"]["minimum"] == 1
+
+    ThreadFactory(team=team_a, assignee=None)
+    listed = api_for(agent_a).get("/api/v1/threads/").json()["results"][0]
+    assert listed["assignee"] is None
+
+
 def test_a_user_creates_and_revokes_a_token_in_settings(agent_a_client, agent_a):
     page = agent_a_client.post(
         reverse("settings_api_tokens"), {"name": "CRM sync"}
