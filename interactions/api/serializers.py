@@ -9,13 +9,21 @@ from interactions.models import (
     Channel,
     Contact,
     ContactIdentity,
+    DeliveryStatus,
     Message,
     Priority,
     SavedReply,
+    Sentiment,
     Tag,
     Thread,
     ThreadStatus,
 )
+
+
+def _maybe_blank(choices) -> serializers.ChoiceField:
+    # Read-only fields lose the model's blank=True in DRF, and the schema would promise one of
+    # the choices where the API answers "" (no sentiment yet; no delivery status for a note).
+    return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True)
 
 User = get_user_model()
 
@@ -97,6 +105,7 @@ class ThreadSerializer(serializers.ModelSerializer):
     team = TeamRefSerializer(read_only=True, allow_null=True)
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     priority = serializers.ChoiceField(choices=Priority.choices, read_only=True)
+    sentiment = _maybe_blank(Sentiment.choices)
 
     class Meta:
         model = Thread
@@ -167,6 +176,8 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 class MessageSerializer(serializers.ModelSerializer):
     author = UserRefSerializer(read_only=True, allow_null=True)
+    sentiment = _maybe_blank(Sentiment.choices)
+    delivery_status = _maybe_blank(DeliveryStatus.choices)
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
