@@ -242,3 +242,37 @@ def api_threads_list(ctx: BenchContext) -> Prepared:
         target=f"{what} ({len(results)} threads a page) with a token of {ctx.agent.email}",
         goals=PAGE_GOALS,
     )
+
+
+# No issue sets a time for the reports page: the scenario says what it costs at this scale.
+REPORT_GOALS = (
+    Goal("queries_constant", "==", True, "DESIGN.md: a constant number of queries per page"),
+)
+REPORT_DAYS = 30
+REPORT_BUDGET_S = 60
+
+
+@scenario("reports")
+def reports(ctx: BenchContext) -> Prepared:
+    """The Reports page for the last 30 days, every team and channel, as a manager."""
+    manager = User.objects.filter(role=Role.MANAGER, is_active=True).order_by("pk").first()
+    if manager is None:
+        raise ScenarioError("The bench database has no active manager.")
+    client = ctx.client_for(manager)
+    path = reverse("reports")
+    data = {"period": REPORT_DAYS}
+    what = f"GET {path}?period={REPORT_DAYS}"
+    response = ctx.get(client, path, data)
+    expect_ok(response, what)
+    if b"Median first response" not in response.content:
+        raise ScenarioError(f"{what} shows no report.")
+
+    def run_view() -> None:
+        expect_ok(ctx.get(client, path, data), what)
+
+    return Prepared(
+        run=run_view,
+        target=f"{what} as {manager.email}",
+        goals=REPORT_GOALS,
+        budget_s=REPORT_BUDGET_S,
+    )
