@@ -159,6 +159,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Covering indexes (Index.include) are a PostgreSQL speed-up; SQLite builds them without the
+# extra columns, which is all this warning says.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Redis: Celery broker and cache ---------------------------------------------------------
 

@@ -410,7 +410,8 @@ def _inbound_message_counts(
         # it would be a join over every thread id for nothing.
         messages = messages.filter(thread__in=visible.values("pk"))
     fields = tuple(f for dim in DIMENSIONS for f in dim.fields)
-    rows = messages.values(*(f"thread__{f}" for f in fields)).annotate(n=Count("pk")).order_by()
+    # COUNT(*), not COUNT(id): message_inbound_time_idx holds all the query reads.
+    rows = messages.values(*(f"thread__{f}" for f in fields)).annotate(n=Count("*")).order_by()
     return {tuple(row[f"thread__{f}"] for f in fields): row["n"] for row in rows}
 
 
