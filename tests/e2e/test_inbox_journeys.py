@@ -338,3 +338,23 @@ def test_an_injected_inline_script_is_refused_and_reported(browsers, agent_a):
     assert page.evaluate("window.__inlineRan") is None
     assert any("inline script violates" in p and "script-src" in p for p in browsers.problems)
     browsers.problems.clear()  # expected here; anywhere else it fails the test
+
+
+@pytest.mark.parametrize("path", ["/inbox/", "thread", "/contacts/", "/reports/", "/settings/"])
+def test_pages_fit_a_phone_without_sideways_scrolling(browsers, admin_user, team_a, path):
+    thread = thread_with_message(
+        channel=ChannelFactory(kind=ChannelKind.EMAIL),
+        contact_name="Bob Smith",
+        text="Where is my parcel?",
+        minutes_ago=5,
+        team=team_a,
+    )
+    ThreadFactory(
+        team=team_a, contact=thread.contact, subject="A subject long enough to need an ellipsis"
+    )
+    page = browsers.open_as(admin_user)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/inbox/threads/{thread.pk}/" if path == "thread" else path)
+
+    # Wide content (tab bars, tables, the top navigation) scrolls inside its own box.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
