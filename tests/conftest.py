@@ -87,7 +87,8 @@ def clear_cache() -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _test_settings():
-    """Fast password hashing and a per-process cache prefix for the whole session.
+    """Fast password hashing, a per-process cache prefix and database sessions for the whole
+    session.
 
     Inbound media is not downloaded on receipt, so no test reaches the internet by accident;
     media tests call the fetch service or turn MEDIA_FETCH_ON_RECEIPT back on.
@@ -96,6 +97,9 @@ def _test_settings():
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         CACHES=_isolated_caches(),
         MEDIA_FETCH_ON_RECEIPT=False,
+        # Sessions in the database, with or without Redis, so query counts are the same in
+        # every configuration (tests/interactions/test_views.py times the Redis one's saving).
+        SESSION_ENGINE="django.contrib.sessions.backends.db",
     ):
         yield
         clear_cache()

@@ -147,3 +147,23 @@ def test_check_passes_against_the_real_services(manage, child_database_url, sett
 
     assert result.returncode == 0, _output(result)
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "engine"),
+    [
+        ("redis://127.0.0.1:6379/15", "django.contrib.sessions.backends.cached_db"),
+        (None, "django.contrib.sessions.backends.db"),
+    ],
+)
+def test_sessions_are_cached_only_in_a_shared_cache(manage, redis_url, engine):
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SESSION_ENGINE)",
+        DEBUG="true",
+        REDIS_URL=redis_url,
+    )
+
+    assert result.returncode == 0, _output(result)
+    assert result.stdout.strip().splitlines()[-1] == engine

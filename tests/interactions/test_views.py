@@ -316,6 +316,24 @@ def test_polling_an_unchanged_thread_is_a_204_and_a_change_re_renders_it(
     assert changed.status_code == 200 and 'id="conversation"' in changed.content.decode()
 
 
+@pytest.mark.redis
+def test_with_redis_an_unchanged_poll_reads_only_the_user_from_the_database(
+    agent_a, team_a, settings, django_assert_num_queries
+):
+    from django.test import Client
+
+    from interactions import live
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # as deployed
+    client = Client()
+    client.force_login(agent_a)
+    thread = ThreadFactory(team=team_a)
+    url = reverse("thread_poll", args=[thread.pk])
+
+    with django_assert_num_queries(1):  # the user; the session comes from Redis
+        assert client.get(url, {"v": live.thread_version(thread.pk)}).status_code == 204
+
+
 def test_a_new_inbound_message_changes_the_inbox_version(
     team_a, django_capture_on_commit_callbacks
 ):
