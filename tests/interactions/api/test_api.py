@@ -124,6 +124,27 @@ def test_an_assignee_id_beyond_any_id_finds_nothing(marketer, team_a):
     assert response.json()["results"] == []
 
 
+def test_activity_times_with_any_offset_python_reads_filter_in_utc(marketer, team_a):
+    # PostgreSQL takes offsets up to ±15:59; -21:57 once came back as a 500.
+    now = timezone.now()
+    recent = ThreadFactory(team=team_a, last_activity_at=now)
+    ThreadFactory(team=team_a, last_activity_at=now - timedelta(days=3))
+    since = (now - timedelta(days=1)).astimezone(timezone.get_fixed_timezone(-(21 * 60 + 57)))
+
+    response = api_for(marketer).get("/api/v1/threads/", {"active_after": since.isoformat()})
+
+    assert response.status_code == 200
+    assert [t["id"] for t in response.json()["results"]] == [recent.pk]
+
+
+def test_a_time_before_the_year_1_in_utc_is_a_400(marketer):
+    response = api_for(marketer).get(
+        "/api/v1/threads/", {"active_before": "0001-01-01T00:00:00+05:00"}
+    )
+
+    assert response.status_code == 400 and "active_before" in response.json()
+
+
 def test_thread_lists_page_by_cursor_newest_first(marketer, team_a):
     now = timezone.now()
     threads = [
