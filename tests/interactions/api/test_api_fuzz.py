@@ -19,7 +19,10 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from accounts.tokens import api_token_create
 from tests.factories import MessageFactory, SavedReplyFactory, TagFactory, ThreadFactory
@@ -73,5 +76,5 @@ def test_no_operation_answers_a_server_error_or_breaks_its_schema(
 ):
     case.call_and_validate(
         headers={"Authorization": f"Bearer {admin_token}"},
-        checks=[not_a_server_error, response_schema_conformance],
+        checks=[not_a_server_error, response_schema_conformance, status_code_conformance],
     )
