@@ -25,6 +25,7 @@ def _maybe_blank(choices) -> serializers.ChoiceField:
     # the choices where the API answers "" (no sentiment yet; no delivery status for a note).
     return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True)
 
+
 User = get_user_model()
 
 
