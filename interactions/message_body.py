@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from accounts.privacy import contact_details_masked
 from interactions import message_html
 from interactions.masking import mask_in_text
 from interactions.models import Attachment, FetchStatus, Message
@@ -44,19 +43,20 @@ def _display(html: str, urls: tuple[tuple[str, str], ...]) -> message_html.Displ
     return message_html.display(html, dict(urls))
 
 
-def attach_bodies(timeline, identities, user) -> None:
+def attach_bodies(timeline, *, mask=()) -> None:
     """Set `message.body` on each message of a thread's timeline (for the thread page and its
     live updates): computed here in one pass rather than by a tag per message while the
-    template renders, which a long thread felt."""
+    template renders, which a long thread felt. `mask`: the contact's identities (email
+    addresses, phone numbers) to mask wherever a body writes them; empty for a user who may
+    see contact details."""
+    mask = list(mask)
     for entry in timeline:
         if entry.message is not None:
-            entry.message.body = message_body(entry.message, identities, user)
+            entry.message.body = message_body(entry.message, mask)
 
 
-def message_body(message: Message, identities=(), user=None) -> MessageBody:
-    """What to show of `message`; the contact's `identities` (email addresses, phone numbers)
-    are masked wherever the body writes them when `user` may not see contact details."""
-    mask = list(identities) if user is not None and contact_details_masked(user) else []
+def message_body(message: Message, mask=()) -> MessageBody:
+    """What to show of `message`, with the identities in `mask` masked."""
     text = mask_in_text(message.text, mask) if mask else message.text
     attachments = list(message.attachments.all())
     if not message.html:

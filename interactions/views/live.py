@@ -54,11 +54,10 @@ def thread_poll(request, thread_id: int):
     if _version(request) == version:
         return HttpResponse(status=204)
     thread = access_thread(request.user, thread_id)
-    # The contact's addresses, for masking them in the messages for those who may not see them.
-    masked = contact_details_masked(request.user)
-    identities = list(thread.contact.identities.all()) if masked else []
     timeline = thread_timeline(thread)
-    attach_bodies(timeline, identities, request.user)
+    # The contact's addresses, masked in the messages for those who may not see them.
+    masked = contact_details_masked(request.user)
+    attach_bodies(timeline, mask=thread.contact.identities.all() if masked else ())
     return render(
         request,
         "interactions/thread_detail.html#conversation",

@@ -49,10 +49,11 @@ def _thread_page(request, thread, *, reply_form=None, brand_issues=(), status=20
         )
     other_threads = contact_other_threads(user=request.user, thread=thread)
     identities = list(thread.contact.identities.all())
-    if contact_details_masked(request.user):
+    masked = contact_details_masked(request.user)
+    if masked:
         mask_previews(other_threads, identities)
     timeline = thread_timeline(thread)
-    attach_bodies(timeline, identities, request.user)
+    attach_bodies(timeline, mask=identities if masked else ())
     return render(
         request,
         "interactions/thread_detail.html",
