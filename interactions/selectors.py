@@ -345,6 +345,18 @@ def contact_other_threads(*, user: User, thread: Thread, limit: int = 10) -> lis
     )
 
 
+def contact_threads(*, user: User, contact: Contact, limit: int = 100) -> list[Thread]:
+    """The contact's threads `user` may see, newest first, ready for the list rows (channel,
+    assignee and tags loaded: a fixed number of queries however many there are)."""
+    return list(
+        visible_threads(user)
+        .filter(contact=contact)
+        .select_related("channel", "contact", "assignee")
+        .prefetch_related(tags_prefetch())
+        .order_by("-last_activity_at", "-id")[:limit]
+    )
+
+
 def contacts_page(*, query: str = "", page_size: int = PAGE_SIZE, offset: int = 0) -> list[Contact]:
     contacts = Contact.objects.filter(merged_into__isnull=True)
     if query:

@@ -120,22 +120,14 @@ def inbound_event_store(
         raw=raw,
         headers=headers or {},
     )
-    if not _insert_if_new(event):
+    # One statement, INSERT … ON CONFLICT DO NOTHING RETURNING id, where the ORM would need a
+    # savepoint around its INSERT to survive the duplicate: this runs on every webhook.
+    if not rows.insert(event, skip_duplicate_of=("provider", "provider_event_id")):
         return InboundEvent.objects.get(
             provider=provider, provider_event_id=provider_event_id[:255]
         ), False
     transaction.on_commit(lambda: enqueue_processing(event.pk))
     return event, True
-
-
-def _insert_if_new(event: InboundEvent) -> bool:
-    """Insert `event` unless its (provider, provider_event_id) is stored; True if inserted.
-
-    One statement, INSERT … ON CONFLICT DO NOTHING RETURNING id (PostgreSQL, SQLite 3.35+),
-    where the ORM would need a savepoint around its INSERT to survive the duplicate: this runs
-    on every webhook.
-    """
-    return rows.insert(event, skip_duplicate_of=("provider", "provider_event_id"))
 
 
 class _StartLog:

@@ -63,12 +63,6 @@ class InboundResult:
     created_thread: bool
 
 
-def sanitize_html(html: str) -> str:
-    """Customer HTML made safe to show: no scripts, styles, event handlers or remote tricks;
-    `cid:` references to inline parts are kept for the thread page to point at the files."""
-    return message_html.sanitize(html)
-
-
 def _active_channels() -> dict[tuple[str, str], Channel]:
     active = Channel.objects.filter(is_active=True).select_related("default_team")
     return {(channel.kind, channel.address): channel for channel in active}
@@ -118,7 +112,7 @@ def message_create_inbound(*, inbound: InboundMessage, received_at=None) -> Inbo
         direction=Direction.INBOUND,
         kind=inbound.kind,
         text=inbound.text,
-        html=sanitize_html(inbound.html),
+        html=message_html.sanitize(inbound.html),
         sentiment=sentiment,
         meta=inbound.meta,
         provider_message_id=inbound.provider_message_id,

@@ -9,13 +9,7 @@ from accounts.privacy import contact_details_masked
 from interactions.masking import mask_previews
 from interactions.models import Contact, ContactIdentity
 from interactions.normalize import InvalidIdentity, normalize_email, normalize_phone
-from interactions.selectors import (
-    PAGE_SIZE,
-    access_contact,
-    contacts_page,
-    tags_prefetch,
-    visible_threads,
-)
+from interactions.selectors import PAGE_SIZE, access_contact, contact_threads, contacts_page
 from interactions.services.contacts import contact_merge as contact_merge_service
 
 
@@ -49,13 +43,7 @@ def contact_list(request):
 @nav_section("contacts")
 def contact_detail(request, contact_id: int):
     contact = access_contact(contact_id)
-    threads = list(
-        visible_threads(request.user)
-        .filter(contact=contact)
-        .select_related("channel", "contact", "assignee")
-        .prefetch_related(tags_prefetch())
-        .order_by("-last_activity_at", "-id")[:100]
-    )
+    threads = contact_threads(user=request.user, contact=contact)
     identities = list(contact.identities.all())
     if contact_details_masked(request.user):
         mask_previews(threads, identities)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from interactions import message_html
 from interactions.channels.base import ParseError
 from interactions.channels.email.adapter import EmailAdapter
 from interactions.channels.email.parse import (
@@ -23,7 +24,6 @@ from interactions.channels.email.parse import (
     split_mbox,
 )
 from interactions.channels.email.text import decode_bytes, html_to_text, new_text
-from interactions.services.messages import sanitize_html
 
 # mail-parser-reply 1.36 calls re.sub with a positional count (its bug, harmless).
 pytestmark = pytest.mark.filterwarnings("ignore:'count' is passed as positional:DeprecationWarning")
@@ -238,7 +238,7 @@ def test_html_only_mail_gets_readable_text_and_sanitized_html():
     )
     assert "document.cookie" not in message.text and "color: red" not in message.text
     # The raw HTML is handed to the pipeline, which sanitizes it on the way in.
-    safe = sanitize_html(message.html)
+    safe = message_html.sanitize(message.html)
     for dangerous in ("<script", "onclick", "onload", "onerror", "javascript:", "<style"):
         assert dangerous not in safe.lower()
     assert "<b>partner</b>" in safe
